@@ -1,0 +1,73 @@
+"""How object names map to clips: the core's part declarations and the classifier.
+
+An object belongs to clip ``key`` as ``part`` when its name is ``key + suffix`` for a
+declared part suffix and ``key``'s own file name is not empty. Only the object's own
+file name matters: a folder called ``lobby_annotated/`` does not make its contents
+annotated clips, and ``door_annotated_2.mp4`` is the original of ``door_annotated_2``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from .hookspecs import hookimpl
+from .types import ClipPartMatch, ClipPartSpec
+
+__all__ = ["CorePartsPlugin", "ClipClassifier", "ORIGINAL", "ANNOTATED", "JSON", "ANNOTATED_SUFFIX"]
+
+ORIGINAL = "original"
+ANNOTATED = "annotated"
+JSON = "json"
+ANNOTATED_SUFFIX = "_annotated"
+
+
+class CorePartsPlugin:
+    """The core's own clip parts, registered like any plugin's."""
+
+    @hookimpl
+    def faceclips_clip_parts(self) -> Iterable[ClipPartSpec]:
+        yield ClipPartSpec(ORIGINAL, ".mp4", "the recorded video")
+        yield ClipPartSpec(ANNOTATED, ANNOTATED_SUFFIX + ".mp4", "the video with faces drawn on it")
+        yield ClipPartSpec(JSON, ".json", "the sidecar with clip properties and faces")
+
+
+class ClipClassifier:
+    """Classify object names into ``(clip key, part)`` and build names back from them."""
+
+    def __init__(self, parts: Iterable[ClipPartSpec], hook: Any = None) -> None:
+        ordered = sorted(parts, key=lambda spec: -len(spec.suffix))
+        self._rules = [(spec.suffix, len(spec.suffix), spec.part) for spec in ordered]
+        self._suffix_of: dict[str, str] = {}
+        for spec in ordered:
+            self._suffix_of.setdefault(spec.part, spec.suffix)
+        # Plugin classifiers run first; with none registered, the suffix rules run directly.
+        self._hook = hook if hook is not None and hook.get_hookimpls() else None
+
+    @property
+    def parts(self) -> list[str]:
+        """Names of every declared part."""
+        return list(self._suffix_of)
+
+    def classify(self, object_name: str) -> Optional[ClipPartMatch]:
+        """Return the clip and part ``object_name`` belongs to, or ``None`` for other objects."""
+        if self._hook is not None:
+            answer = self._hook(object_name=object_name)
+            if answer is not None:
+                return answer if answer.key else None
+        for suffix, length, part in self._rules:
+            if object_name.endswith(suffix):
+                key = object_name[:-length]
+                if key and key[-1] != "/":
+                    return ClipPartMatch(key, part)
+        return None
+
+    def object_name(self, key: str, part: str = ORIGINAL) -> str:
+        """The object name of ``part`` of clip ``key``."""
+        try:
+            return key + self._suffix_of[part]
+        except KeyError:
+            raise KeyError(f"unknown clip part {part!r}; choose one of: {', '.join(self._suffix_of)}") from None
+
+    def is_part_name(self, name: str) -> bool:
+        """True when ``name`` is the name of a clip part (so it needs no ``.mp4`` added)."""
+        return self.classify(name) is not None

@@ -1,0 +1,194 @@
+"""The hooks faceclips plugins implement (pluggy project name ``faceclips``).
+
+Implement any subset in a module or class, decorate each function with
+:data:`faceclips.hookimpl`, and register the module through the ``faceclips``
+entry-point group::
+
+    [project.entry-points.faceclips]
+    thumbnails = "my_package.faceclips_plugin"
+
+Registration hooks return (or yield) frozen records from :mod:`faceclips.types`;
+lifecycle hooks receive keyword arguments and may accept any subset of them.
+Every hook is documented in ``docs/plugins.md``; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Optional
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .clips import Clip
+    from .clipmanager import FaceClipManager
+    from .types import (
+        ClipPartMatch,
+        ClipPartSpec,
+        InferenceEngineSpec,
+        NotifierSpec,
+        StorageBackendSpec,
+        Veto,
+    )
+
+PROJECT_NAME = "faceclips"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+__all__ = ["FaceclipsSpecs", "hookspec", "hookimpl", "PROJECT_NAME"]
+
+
+class FaceclipsSpecs:
+    """Every hook a faceclips plugin can implement."""
+
+    # -- component registration -------------------------------------------------
+
+    @hookspec
+    def faceclips_storage_backends(self) -> Iterable["StorageBackendSpec"]:
+        """Register storage backends.
+
+        Return or yield :class:`~faceclips.types.StorageBackendSpec` records. A backend
+        is chosen by its ``name`` (``backend = "local"``) or by a URL scheme it lists
+        (``url = "file:///srv/clips/alerts"``). Two plugins claiming one name or scheme
+        is an error that names both.
+
+        Example::
+
+            @faceclips.hookimpl
+            def faceclips_storage_backends():
+                yield StorageBackendSpec(
+                    name="webdav",
+                    schemes=("webdav", "webdavs"),
+                    factory="my_plugin.backend:WebDavBackend",
+                    requires=("webdav4",),
+                    install_hint="pip install 'my-plugin[webdav]'",
+                )
+        """
+
+    @hookspec
+    def faceclips_inference_engines(self) -> Iterable["InferenceEngineSpec"]:
+        """Register inference engines and the device types they serve.
+
+        Example::
+
+            @faceclips.hookimpl
+            def faceclips_inference_engines():
+                yield InferenceEngineSpec(
+                    name="degirum-onnx",
+                    device_types=("ONNX/CPU",),
+                    factory="faceclips.plugins.degirum_onnx:Engine",
+                    requires=("degirum",),
+                    install_hint="pip install 'faceclips[degirum]'",
+                )
+        """
+
+    @hookspec
+    def faceclips_notifiers(self) -> Iterable["NotifierSpec"]:
+        """Register notifiers that receive structured clip events.
+
+        Example::
+
+            @faceclips.hookimpl
+            def faceclips_notifiers():
+                yield NotifierSpec(name="console", factory="my_plugin.notify:Console")
+        """
+
+    # -- clip grouping ----------------------------------------------------------
+
+    @hookspec
+    def faceclips_clip_parts(self) -> Iterable["ClipPartSpec"]:
+        """Declare kinds of objects that belong to a clip, by the exact suffix of their name.
+
+        The core declares ``original`` (``.mp4``), ``annotated`` (``_annotated.mp4``) and
+        ``json`` (``.json``). The longest matching suffix of an object's own file name wins,
+        and the clip key is the object name without that suffix.
+
+        Example (a thumbnail beside each clip)::
+
+            @faceclips.hookimpl
+            def faceclips_clip_parts():
+                yield ClipPartSpec(part="thumbnail", suffix=".jpg")
+        """
+
+    @hookspec(firstresult=True)
+    def faceclips_classify_object(self, object_name: str) -> Optional["ClipPartMatch"]:
+        """Classify one object name into ``(clip key, part)``, or return ``None`` to pass.
+
+        For rules a suffix cannot express. The first non-``None`` answer wins; the core's
+        suffix rules (see :meth:`faceclips_clip_parts`) answer last. Return
+        ``ClipPartMatch(key, part)`` to claim the object, or ``None`` to let others decide.
+        To hide an object from clip listings entirely, return ``ClipPartMatch("", "")``.
+
+        Example (clips recorded by a camera that writes ``.MP4``)::
+
+            @faceclips.hookimpl
+            def faceclips_classify_object(object_name):
+                if object_name.endswith(".MP4"):
+                    return ClipPartMatch(object_name[:-4], "original")
+                return None
+        """
+
+    # -- lifecycle events -------------------------------------------------------
+
+    @hookspec
+    def faceclips_clip_saved(self, manager: "FaceClipManager", clip: "Clip") -> None:
+        """Called after a clip's original (and sidecar, if any) was stored by ``save_clip``.
+
+        Example::
+
+            @faceclips.hookimpl
+            def faceclips_clip_saved(manager, clip):
+                print("new clip", clip.key, manager.url(clip.key))
+        """
+
+    @hookspec
+    def faceclips_clip_annotated(self, manager: "FaceClipManager", clip: "Clip") -> None:
+        """Called after an annotated video (and merged sidecar) was stored for a clip.
+
+        Example::
+
+            @faceclips.hookimpl
+            def faceclips_clip_annotated(manager, clip):
+                log.info("annotated %s (%d bytes)", clip.key, clip["annotated"].size)
+        """
+
+    @hookspec
+    def faceclips_clip_downloaded(self, manager: "FaceClipManager", object_name: str, size: int) -> None:
+        """Called after an object was downloaded in full (``download_file``, ``download_to``).
+
+        Example (an audit trail)::
+
+            @faceclips.hookimpl
+            def faceclips_clip_downloaded(manager, object_name, size):
+                audit.write(f"{getpass.getuser()} downloaded {object_name}\\n")
+        """
+
+    @hookspec
+    def faceclips_before_remove(
+        self, manager: "FaceClipManager", clip_key: str, object_names: list[str]
+    ) -> Optional["Veto"]:
+        """Asked before objects of a clip are removed; return a :class:`~faceclips.types.Veto` to refuse.
+
+        Every plugin is asked; any veto stops the removal of that clip. ``remove_file``
+        raises :class:`~faceclips.errors.RemovalVetoedError`; ``remove_all_clips`` skips the
+        clip and reports the reasons.
+
+        Example (a legal hold)::
+
+            @faceclips.hookimpl
+            def faceclips_before_remove(manager, clip_key, object_names):
+                if clip_key in HELD:
+                    return Veto("legal hold: case 2026-117")
+                return None
+        """
+
+    @hookspec
+    def faceclips_clip_removed(self, manager: "FaceClipManager", clip_key: str, object_names: list[str]) -> None:
+        """Called after objects of a clip were removed.
+
+        Example::
+
+            @faceclips.hookimpl
+            def faceclips_clip_removed(manager, clip_key, object_names):
+                index.forget(clip_key)
+        """
