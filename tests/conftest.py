@@ -1,0 +1,73 @@
+"""Shared fixtures: real local buckets, and real entry-point plugin distributions."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+import faceclips
+from faceclips.plugins.memory.backend import drop_all_buckets
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts with a fresh plugin manager, no FACECLIPS_* variables, no memory buckets."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("FACECLIPS_"):
+            monkeypatch.delenv(key)
+    faceclips.reset_plugin_manager()
+    drop_all_buckets()
+    yield
+    faceclips.reset_plugin_manager()
+    drop_all_buckets()
+
+
+@pytest.fixture
+def bucket_url(tmp_path: Path) -> str:
+    """A ``file:`` URL of a new, existing local bucket."""
+    (tmp_path / "store" / "alerts").mkdir(parents=True)
+    return (tmp_path / "store" / "alerts").as_uri()
+
+
+@pytest.fixture
+def manager(bucket_url: str) -> faceclips.FaceClipManager:
+    """A manager on an empty local bucket."""
+    return faceclips.FaceClipManager(bucket_url)
+
+
+InstallPlugin = Callable[..., Path]
+
+
+@pytest.fixture
+def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InstallPlugin]:
+    """Install a plugin distribution for real: a module plus a ``.dist-info`` with entry points.
+
+    ``install_plugin("acme", {"acme_plugin": "<source>"}, {"acme": "acme_plugin"})`` makes
+    ``importlib.metadata`` see distribution ``acme`` registering entry point ``acme`` in the
+    ``faceclips`` group, exactly as ``pip install`` would.
+    """
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    modules: list[str] = []
+
+    def install(distribution: str, sources: dict[str, str], entry_points: dict[str, str], version: str = "1.0") -> Path:
+        for module, source in sources.items():
+            (site / f"{module}.py").write_text(textwrap.dedent(source))
+            modules.append(module)
+        info = site / f"{distribution.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: {version}\n")
+        lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
+        (info / "entry_points.txt").write_text(f"[faceclips]\n{lines}")
+        return site
+
+    yield install
+    for module in modules:
+        sys.modules.pop(module, None)
