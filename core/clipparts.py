@@ -36,12 +36,28 @@ class ClipClassifier:
 
     def __init__(self, parts: Iterable[ClipPartSpec], hook: Any = None) -> None:
         ordered = sorted(parts, key=lambda spec: -len(spec.suffix))
-        self._rules = [(spec.suffix, len(spec.suffix), spec.part) for spec in ordered]
+        self.rules = [(spec.suffix, len(spec.suffix), spec.part) for spec in ordered]
+        """``(suffix, length, part)`` triples, longest suffix first."""
+        self.tail_length = min((len(spec.suffix) for spec in ordered), default=1)
+        self.rules_by_tail: dict[str, list[tuple[str, int, str]]] = {}
+        """The rules that can match a name, keyed by the name's last ``tail_length`` characters."""
+        for rule in self.rules:
+            self.rules_by_tail.setdefault(rule[0][-self.tail_length :], []).append(rule)
+        self.part_after_key: dict[str, tuple[str, tuple[str, ...]]] = {
+            suffix: (part, tuple(longer for longer, _, _ in self.rules if len(longer) > len(suffix) and longer.endswith(suffix)))
+            for suffix, _, part in self.rules
+        }
+        """Suffix -> (part, longer suffixes ending with it, which take precedence), for names ``key + suffix``."""
         self._suffix_of: dict[str, str] = {}
         for spec in ordered:
             self._suffix_of.setdefault(spec.part, spec.suffix)
         # Plugin classifiers run first; with none registered, the suffix rules run directly.
         self._hook = hook if hook is not None and hook.get_hookimpls() else None
+
+    @property
+    def has_plugin_classifier(self) -> bool:
+        """True when a plugin implements ``faceclips_classify_object``."""
+        return self._hook is not None
 
     @property
     def parts(self) -> list[str]:
@@ -54,7 +70,7 @@ class ClipClassifier:
             answer = self._hook(object_name=object_name)
             if answer is not None:
                 return answer if answer.key else None
-        for suffix, length, part in self._rules:
+        for suffix, length, part in self.rules_by_tail.get(object_name[-self.tail_length :], ()):
             if object_name.endswith(suffix):
                 key = object_name[:-length]
                 if key and key[-1] != "/":

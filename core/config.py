@@ -200,10 +200,9 @@ class StorageConfig:
                 )
             return scheme
         if self.endpoint:
-            if _is_path_like(self.endpoint):
-                return "file"
-            scheme = urlsplit(self.endpoint).scheme.lower() if "://" in self.endpoint else ""
-            return scheme or "https"
+            if "://" in self.endpoint:
+                return urlsplit(self.endpoint).scheme.lower()
+            return "file" if _is_path_like(self.endpoint) else "https"
         return None
 
     def describe(self) -> str:

@@ -40,6 +40,7 @@ Progress = Callable[[int], None]
 PathOrFile = Union[str, "os.PathLike[str]", BinaryIO]
 
 CHUNK_SIZE = 1024 * 1024
+LIST_PAGE_SIZE = 1000
 
 
 def content_type_for(name: str) -> str:
@@ -105,6 +106,17 @@ class StorageBackend(ABC):
     def _create_bucket(self) -> None:
         """Create the bucket (it does not exist yet)."""
 
+    def _list_pages(self, prefix: str) -> Iterator[list[ObjectInfo]]:
+        """Yield the listing as consecutive lists; override when the store pages natively."""
+        page: list[ObjectInfo] = []
+        for info in self._list(prefix):
+            page.append(info)
+            if len(page) == LIST_PAGE_SIZE:
+                yield page
+                page = []
+        if page:
+            yield page
+
     def _delete_many(self, names: list[str]) -> DeleteReport:
         """Delete a batch; override with the store's batch call. Reports every key."""
         report = DeleteReport()
@@ -127,6 +139,10 @@ class StorageBackend(ABC):
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         """Lazily yield every object whose key starts with ``prefix``, in key order."""
         return self._list(validate_prefix(prefix))
+
+    def list_pages(self, prefix: str = "") -> Iterator[list[ObjectInfo]]:
+        """The same listing as :meth:`list`, as consecutive lists (cheaper to consume in bulk)."""
+        return self._list_pages(validate_prefix(prefix))
 
     def stat(self, name: str) -> ObjectInfo:
         """Size, modification time and ETag of one object."""

@@ -130,3 +130,38 @@ def test_conflicting_part_suffixes_name_both_plugins(install_plugin):
     install_plugin("faceclips-meta", {"meta_plugin": source.format(part="meta")}, {"meta": "meta_plugin"})
     with pytest.raises(faceclips.PluginConflictError, match=r"'\.json'.*'faceclips\.core'.*'meta'"):
         faceclips.get_plugin_manager().clip_parts()
+
+
+def reference_grouping(names, classify):
+    """The obvious, non-streaming definition of grouping."""
+    clips: dict = {}
+    for name in names:
+        match = classify(name)
+        if match is not None:
+            clips.setdefault(match.key, {})[match.part] = name
+    return clips
+
+
+@pytest.mark.parametrize("backend", ["memory", "local"])
+@pytest.mark.parametrize("seed", range(40))
+def test_streaming_grouping_equals_the_reference_on_random_names(seed, backend, classify, tmp_path):
+    import random
+
+    rng = random.Random(seed)
+    stems = ["a", "a_1", "a.b", "a_annotated", "ab", "a/b", "a_b/c", "x", "x.json", "x_annotated_annotated", "é", "a.js"]
+    suffixes = [".mp4", "_annotated.mp4", ".json", ".txt", "", "_annotated.json", ".mp4.json", "/y.mp4"]
+    names = {rng.choice(stems) + rng.choice(stems[:4]) * rng.randint(0, 1) + rng.choice(suffixes) for _ in range(rng.randint(1, 40))}
+    names = {n for n in names if n and not n.endswith("/") and "//" not in n}
+    if backend == "local":  # a folder cannot also be a file: drop names that are another's folder
+        names = {n for n in names if not any(other.startswith(n + "/") for other in names)}
+        storage = faceclips.open_storage((tmp_path / "random").as_uri())
+    else:
+        storage = faceclips.open_storage(f"memory://random{seed}")
+    storage.ensure_bucket()
+    for name in names:
+        storage.put_bytes(name, b"x")
+    manager = faceclips.FaceClipManager(storage=storage)
+    expected = reference_grouping(sorted(names), classify)
+    streamed = {clip.key: {part: info.object_name for part, info in clip.items()} for clip in manager.iter_clips()}
+    assert streamed == expected
+    assert list(manager.list_clips()) == sorted(expected)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import stat as stat_module
 import uuid
+from bisect import bisect_left
 from contextlib import contextmanager
+from itertools import chain
 from datetime import timedelta
 from operator import itemgetter
 from pathlib import Path
@@ -34,6 +36,7 @@ from faceclips.storage import StorageBackend, copy_stream
 __all__ = ["LocalBackend", "parse_file_url"]
 
 _key = itemgetter(0)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def parse_file_url(url: str) -> tuple[str, str]:
@@ -109,50 +112,99 @@ class LocalBackend(StorageBackend):
 
     # -- listing --------------------------------------------------------------------
 
-    def _entries(self, folder: str, key_prefix: str) -> list[tuple[str, "os.DirEntry[str]", bool]]:
-        items = []
+    def _entries(self, folder_fd: int, key_prefix: str, prefix: str) -> list[Union[list[ObjectInfo], tuple[str, str]]]:
+        """One folder in key order, as runs of :class:`ObjectInfo` and ``(key + "/", name)`` folder marks.
+
+        A folder's key ends in ``/`` so it sorts exactly where its contents' keys do. The
+        folder is read through its descriptor, so each ``stat`` is an ``fstatat`` relative
+        to it: the kernel resolves one name instead of the whole path.
+        """
+        files: list[ObjectInfo] = []
+        folders: list[tuple[str, str]] = []
+        append = files.append
+        make = tuple.__new__  # ObjectInfo without its Python-level __new__: listings are hot
         try:
-            with os.scandir(folder) as scan:
+            with os.scandir(folder_fd) as scan:
                 for entry in scan:
                     name = entry.name
-                    if name.startswith(TEMP_MARKER) or "\\" in name or not (name.isascii() or _is_utf8(name)):
+                    if (name[0] == "." and name.startswith(TEMP_MARKER)) or "\\" in name:
                         continue
-                    if entry.is_dir(follow_symlinks=False):
-                        items.append((key_prefix + name + "/", entry, True))
-                    elif entry.is_file(follow_symlinks=False):
-                        items.append((key_prefix + name, entry, False))
-        except FileNotFoundError:
-            return []
+                    if not name.isascii() and not _is_utf8(name):
+                        continue  # undecodable bytes on disk: not addressable as an object name
+                    key = key_prefix + name
+                    if entry.is_file(follow_symlinks=False):
+                        if prefix and not key.startswith(prefix):
+                            continue
+                        try:
+                            st = entry.stat(follow_symlinks=False)
+                        except FileNotFoundError:
+                            continue  # deleted while listing
+                        append(make(ObjectInfo, (key, st.st_size, st.st_mtime, None, None)))
+                    elif entry.is_dir(follow_symlinks=False):
+                        key += "/"
+                        if key.startswith(prefix) or prefix.startswith(key):
+                            folders.append((key, name))
         except OSError as exc:
             raise self._os_error("list", key_prefix or "/", exc) from exc
-        items.sort(key=_key)
-        return items
+        files.sort(key=_key)
+        if not folders:
+            return [files]
+        folders.sort()
+        keys = [info[0] for info in files]
+        runs: list[Union[list[ObjectInfo], tuple[str, str]]] = []
+        start = 0
+        for folder in folders:
+            cut = bisect_left(keys, folder[0], start)
+            runs.append(files[start:cut])
+            runs.append(folder)
+            start = cut
+        runs.append(files[start:])
+        return runs
 
     def _list(self, prefix: str) -> Iterator[ObjectInfo]:
+        return chain.from_iterable(self._list_pages(prefix))
+
+    def _list_pages(self, prefix: str) -> Iterator[list[ObjectInfo]]:
         if not os.path.isdir(self._bucket_dir):
             raise BucketNotFoundError(self.location)
         folder_key = prefix.rpartition("/")[0]
         start = os.path.join(self._bucket_dir, *folder_key.split("/")) if folder_key else self._bucket_dir
         if folder_key and not os.path.realpath(start).startswith(os.path.realpath(self._bucket_dir) + os.sep):
             return iter(())
-        return self._walk(start, folder_key + "/" if folder_key else "", prefix)
+        try:
+            start_fd = os.open(start, _DIR_FLAGS)
+        except (FileNotFoundError, NotADirectoryError):
+            return iter(())
+        except OSError as exc:
+            raise self._os_error("list", prefix or "/", exc) from exc
+        return self._walk(start_fd, folder_key + "/" if folder_key else "", prefix)
 
-    def _walk(self, start: str, key_prefix: str, prefix: str) -> Iterator[ObjectInfo]:
-        stack = [iter(self._entries(start, key_prefix))]
-        while stack:
-            for key, entry, is_dir in stack[-1]:
-                if is_dir:
-                    if key.startswith(prefix) or prefix.startswith(key):
-                        stack.append(iter(self._entries(entry.path, key)))
-                        break
-                elif key.startswith(prefix):
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except FileNotFoundError:
-                        continue  # deleted while listing
-                    yield ObjectInfo(key, st.st_size, st.st_mtime, f"{st.st_mtime_ns:x}-{st.st_size:x}")
-            else:
-                stack.pop()
+    def _walk(self, start_fd: int, key_prefix: str, prefix: str) -> Iterator[list[ObjectInfo]]:
+        """Depth-first, in key order; every opened folder descriptor is closed, even on early exit."""
+        stack = [(iter(self._entries(start_fd, key_prefix, prefix)), start_fd)]
+        try:
+            while stack:
+                runs, folder_fd = stack[-1]
+                for run in runs:
+                    if type(run) is list:
+                        if run:
+                            yield run
+                        continue
+                    try:  # a folder: descend, then resume this one
+                        child = os.open(run[1], _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=folder_fd)
+                    except (FileNotFoundError, NotADirectoryError):
+                        continue  # removed, or replaced by a link, while listing
+                    except OSError as exc:
+                        raise self._os_error("list", run[0], exc) from exc
+                    stack.append((iter(()), child))  # on the stack first: closed even if reading fails
+                    stack[-1] = (iter(self._entries(child, run[0], prefix)), child)
+                    break
+                else:
+                    stack.pop()
+                    os.close(folder_fd)
+        finally:
+            for _, folder_fd in stack:
+                os.close(folder_fd)
 
     # -- objects --------------------------------------------------------------------
 
@@ -166,7 +218,7 @@ class LocalBackend(StorageBackend):
             raise self._os_error("stat", name, exc) from exc
         if not stat_module.S_ISREG(st.st_mode):
             raise ObjectNotFoundError(name, self.location)
-        return ObjectInfo(name, st.st_size, st.st_mtime, f"{st.st_mtime_ns:x}-{st.st_size:x}")
+        return ObjectInfo(name, st.st_size, st.st_mtime)
 
     @contextmanager
     def _open_read(self, name: str) -> Iterator[BinaryIO]:
