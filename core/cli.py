@@ -180,7 +180,7 @@ def clips_purge(ctx: click.Context, yes: bool, dry_run: bool, prefix: str) -> No
             click.echo(f"failed {name}: {error}", err=True)
         raise
     verb = "would remove" if dry_run else "removed"
-    for key, names in report.removed.items():
+    for names in report.removed.values():
         for object_name in names:
             click.echo(f"{verb} {object_name}")
     for key, reasons in report.vetoed.items():

@@ -191,7 +191,7 @@ class FaceClipManager:
                         if selected is None or selected(done):
                             yield done
                 if fast:
-                    for suffix, length, part in rules_by_tail(name[tail:], ()):
+                    for suffix, length, part in rules_by_tail(name[tail:], ()):  # noqa: B007 - used after break
                         if name.endswith(suffix):
                             key = name[:-length]
                             if key and key[-1] != "/":
@@ -213,7 +213,7 @@ class FaceClipManager:
             if selected is None or selected(clip):
                 yield clip
 
-    def list_clips(self) -> Dict[str, dict]:
+    def list_clips(self) -> Dict[str, Clip]:
         """All clips, ``{clip key: {"original"|"annotated"|"json": ObjectInfo}}``, sorted by key.
 
         Listing never creates the bucket; a missing bucket raises ``BucketNotFoundError``.

@@ -11,7 +11,7 @@ from .timestamps import Timestamp
 __all__ = ["Clip"]
 
 
-class Clip(dict):  # type: ignore[type-arg]
+class Clip(dict):  # type: ignore[type-arg,unused-ignore]
     """Parts of one clip: ``{"original": ObjectInfo, "annotated": …, "json": …}``.
 
     A plain ``dict`` as the seed's ``list_clips()`` returns, plus the clip's ``key``

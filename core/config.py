@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import os
 import re
-try:
+import sys
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
@@ -135,8 +136,8 @@ class StorageConfig:
             return cls.from_mapping(value, source="mapping")
         if hasattr(value, "endpoint") and hasattr(value, "bucket"):
             return cls(
-                endpoint=str(getattr(value, "endpoint") or ""),
-                bucket=str(getattr(value, "bucket") or ""),
+                endpoint=str(value.endpoint or ""),
+                bucket=str(value.bucket or ""),
                 access_key=str(getattr(value, "access_key", "") or ""),
                 secret_key=str(getattr(value, "secret_key", "") or ""),
                 url_expiration_s=getattr(value, "url_expiration_s", 3600) or 3600,

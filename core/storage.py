@@ -17,6 +17,7 @@ Semantics every backend keeps (the conformance kit checks them):
 
 from __future__ import annotations
 
+import builtins
 import io
 import mimetypes
 import os
@@ -140,7 +141,7 @@ class StorageBackend(ABC):
         """Lazily yield every object whose key starts with ``prefix``, in key order."""
         return self._list(validate_prefix(prefix))
 
-    def list_pages(self, prefix: str = "") -> Iterator[list[ObjectInfo]]:
+    def list_pages(self, prefix: str = "") -> Iterator[builtins.list[ObjectInfo]]:
         """The same listing as :meth:`list`, as consecutive lists (cheaper to consume in bulk)."""
         return self._list_pages(validate_prefix(prefix))
 
@@ -172,9 +173,9 @@ class StorageBackend(ABC):
         download never leaves a partial file.
         """
         validate_object_name(name)
-        if hasattr(target, "write"):
-            return self._download_to_file(name, target, progress)  # type: ignore[arg-type]
-        path = Path(os.fspath(target))  # type: ignore[arg-type]
+        if not isinstance(target, (str, os.PathLike)):
+            return self._download_to_file(name, target, progress)
+        path = Path(os.fspath(target))
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=TEMP_MARKER, dir=path.parent)
         try:
@@ -215,7 +216,7 @@ class StorageBackend(ABC):
 
         Every name is validated before the first deletion.
         """
-        checked = [validate_object_name(name) for name in names]
+        checked: builtins.list[str] = [validate_object_name(name) for name in names]
         report = DeleteReport()
         for start in range(0, len(checked), batch_size):
             report.merge(self._delete_many(checked[start : start + batch_size]))
@@ -240,7 +241,7 @@ class StorageBackend(ABC):
         self._create_bucket()
         return True
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional for backends without connections
         """Release connections; the backend is unusable afterwards."""
 
     def __enter__(self) -> "StorageBackend":

@@ -7,7 +7,6 @@ H.264 MP4 files, so ``faceclips clips list`` on a fresh clone shows something re
 from __future__ import annotations
 
 import io
-import json
 from datetime import datetime, timezone
 
 import av

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -176,7 +175,8 @@ def test_timestamps_compare_with_naive_local_datetimes():
 
     stamp = faceclips.Timestamp.from_epoch(1_700_000_000)
     local_naive = datetime.fromtimestamp(1_700_000_000)  # the same instant, naive local time
-    assert stamp == local_naive and not stamp != local_naive
+    assert stamp == local_naive
+    assert (stamp != local_naive) is False
     assert stamp < local_naive + timedelta(seconds=1) and stamp > local_naive - timedelta(seconds=1)
     assert local_naive + timedelta(seconds=1) > stamp  # reflected comparison
     assert (local_naive + timedelta(hours=1)) - stamp == timedelta(hours=1)

@@ -71,7 +71,10 @@ def test_iter_clips_filters_by_prefix_and_time(manager):
     for name, age_days in [("cam1/old.mp4", 10), ("cam1/new.mp4", 0.5), ("cam2/mid.mp4", 3), ("cam10/x.mp4", 0.1)]:
         storage.put_bytes(name, b"v")
         os.utime(os.path.join(bucket, *name.split("/")), (now - age_days * 86400,) * 2)
-    keys = lambda **kw: sorted(clip.key for clip in manager.iter_clips(**kw))
+
+    def keys(**kw):
+        return sorted(clip.key for clip in manager.iter_clips(**kw))
+
     assert keys(prefix="cam1/") == ["cam1/new", "cam1/old"]
     assert keys(prefix="cam1") == ["cam1/new", "cam1/old", "cam10/x"]
     assert keys(since=datetime.now() - timedelta(days=1)) == ["cam1/new", "cam10/x"]  # naive local time

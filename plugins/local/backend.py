@@ -186,7 +186,7 @@ class LocalBackend(StorageBackend):
             while stack:
                 runs, folder_fd = stack[-1]
                 for run in runs:
-                    if type(run) is list:
+                    if isinstance(run, list):
                         if run:
                             yield run
                         continue
@@ -224,7 +224,7 @@ class LocalBackend(StorageBackend):
     def _open_read(self, name: str) -> Iterator[BinaryIO]:
         path = self._path(name)
         try:
-            handle = open(path, "rb")
+            handle = open(path, "rb")  # noqa: SIM115 - closed by the with-block below
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             raise self._missing(name, exc) from exc
         except OSError as exc:
@@ -241,11 +241,11 @@ class LocalBackend(StorageBackend):
         for attempt in (1, 2):
             try:
                 os.makedirs(folder, exist_ok=True)
-                handle = open(temp, "xb")
+                handle = open(temp, "xb")  # noqa: SIM115 - closed by the with-block below
                 break
             except FileNotFoundError:
                 if attempt == 2:  # the folder was pruned by a concurrent delete twice
-                    raise StorageError(f"cannot store {name!r} in {self.location}: folder keeps disappearing")
+                    raise StorageError(f"cannot store {name!r} in {self.location}: folder keeps disappearing") from None
             except (FileExistsError, NotADirectoryError) as exc:
                 raise InvalidNameError(name, "a parent folder of it is an existing object") from exc
             except OSError as exc:
