@@ -161,10 +161,14 @@ class StorageBackend(ABC):
         """Open the object as a readable stream (use as a context manager)."""
         return self._open_read(validate_object_name(name))
 
+    def _get_bytes(self, name: str) -> bytes:
+        """Read a whole object; override when the store has a one-request read."""
+        with self._open_read(name) as stream:
+            return stream.read()
+
     def get_bytes(self, name: str) -> bytes:
         """The whole object in memory. Prefer :meth:`download` for large objects."""
-        with self.open_read(name) as stream:
-            return stream.read()
+        return self._get_bytes(validate_object_name(name))
 
     def download(self, name: str, target: PathOrFile, progress: Optional[Progress] = None) -> int:
         """Stream the object to a path or a writable binary file; returns the byte count.

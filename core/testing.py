@@ -15,7 +15,9 @@ Subclass :class:`StorageContract` in your test suite and provide two fixtures::
             return MyBackend(bucket="does-not-exist")  # a bucket that does not exist
 
 Set ``urls_fetchable = False`` when the backend's share URLs cannot be fetched with
-``urllib`` (an in-process store, say). Requires pytest.
+``urllib`` (an in-process store, say), and ``strict_key_order = False`` when the server
+lists in folder-walk order rather than S3's byte order (both keep the names sharing a
+prefix together, which is what clip grouping needs). Requires pytest.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ class StorageContract:
     """Behaviour every :class:`StorageBackend` must have. Provide ``backend`` fixtures."""
 
     urls_fetchable = True
+    strict_key_order = True
+    """False for servers that list in folder-walk order (SeaweedFS) instead of S3's byte order."""
 
     @pytest.fixture
     def backend(self) -> StorageBackend:  # pragma: no cover - provided by subclasses
@@ -99,20 +103,29 @@ class StorageContract:
     # -- listing ------------------------------------------------------------------
 
     def test_list_is_lazy_and_in_key_order(self, backend: StorageBackend) -> None:
-        names = ["b.mp4", "a/z.mp4", "a.mp4", "a0.mp4", "a/b/c.json", "A.mp4", "é.mp4", "a-b.mp4"]
+        names = ["b.mp4", "a/z.mp4", "a.mp4", "a0.mp4", "a/b/c.json", "A.mp4", "é.mp4", "a-b.mp4", "a/b.mp4"]
         for name in names:
             backend.put_bytes(name, b"x")
         listing = backend.list()
         assert isinstance(listing, Iterator)
         got = [info.object_name for info in listing]
-        assert got == sorted(names, key=lambda n: n.encode("utf-8"))
+        assert sorted(got) == sorted(names)
+        # Clip grouping relies on this: the names sharing any prefix are listed contiguously.
+        for prefix in {name[:cut] for name in names for cut in range(1, len(name) + 1)}:
+            hits = [index for index, name in enumerate(got) if name.startswith(prefix)]
+            assert hits == list(range(hits[0], hits[0] + len(hits))), f"names starting with {prefix!r} are not contiguous: {got}"
+        if self.strict_key_order:
+            assert got == sorted(names, key=lambda n: n.encode("utf-8"))
+        pages = list(backend.list_pages())
+        assert [info.object_name for page in pages for info in page] == got and all(pages)
 
     def test_prefix_is_a_key_prefix(self, backend: StorageBackend) -> None:
         for name in ("cam1/a.mp4", "cam10/b.mp4", "cam1.json", "other/cam1x.mp4", "cam2/cam1.mp4"):
             backend.put_bytes(name, b"x")
 
         def names(prefix: str) -> list[str]:
-            return [info.object_name for info in backend.list(prefix)]
+            found = [info.object_name for info in backend.list(prefix)]
+            return found if self.strict_key_order else sorted(found)
 
         assert names("cam1") == ["cam1.json", "cam1/a.mp4", "cam10/b.mp4"]
         assert names("cam1/") == ["cam1/a.mp4"]

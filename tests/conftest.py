@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import uuid
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -71,3 +72,26 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     yield install
     for module in modules:
         sys.modules.pop(module, None)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real SeaweedFS S3 server for the whole session; an error (never a skip) if it cannot start."""
+    from seaweedfs import SeaweedFS
+
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server) -> str:
+    """The name of a new, empty bucket on the session's S3 server."""
+    from minio import Minio
+
+    from seaweedfs import ACCESS_KEY, SECRET_KEY
+
+    name = f"t-{uuid.uuid4().hex[:16]}"
+    Minio(s3_server.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False).make_bucket(name)
+    return name

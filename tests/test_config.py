@@ -62,7 +62,13 @@ def test_a_folder_that_does_not_exist_yet_is_still_a_folder(tmp_path):
     assert storage.name == "local" and not storage.bucket_exists()
 
 
-def test_an_s3_host_without_a_plugin_says_how_to_write_a_folder():
+def test_a_bare_host_is_an_s3_endpoint_served_by_the_minio_plugin():
+    storage = faceclips.open_storage(faceclips.StorageConfig(endpoint="clips", bucket="alerts"))
+    assert storage.name == "minio" and storage.location == "https://clips/alerts"
+
+
+def test_an_s3_host_without_a_plugin_says_how_to_write_a_folder(monkeypatch):
+    monkeypatch.setenv("FACECLIPS_PLUGINS", "local,memory")
     with pytest.raises(faceclips.UnknownComponentError, match=r"for a folder write './clips'.*choose one of: file://, memory://"):
         faceclips.open_storage(faceclips.StorageConfig(endpoint="clips", bucket="alerts"))
 

@@ -146,7 +146,7 @@ def test_disabling_autoload_keeps_builtins_only(recorder, monkeypatch):
     monkeypatch.setenv("FACECLIPS_DISABLE_PLUGIN_AUTOLOAD", "1")
     pm = faceclips.PluginManager()
     assert not pm.has_plugin("recorder")
-    assert set(pm.storage_backends()) == {"local", "memory"}
+    assert set(pm.storage_backends()) == {"local", "memory", "minio", "fsspec"}
     pm.register(recorder, name="recorder")  # explicit registration still works
     assert pm.has_plugin("recorder")
 
@@ -205,5 +205,5 @@ def test_a_factory_that_does_not_build_a_backend_is_a_plugin_error(install_plugi
 
 
 def test_unknown_backend_lists_the_choices():
-    with pytest.raises(faceclips.UnknownComponentError, match=r"unknown storage backend 'nope'; choose one of: local, memory"):
+    with pytest.raises(faceclips.UnknownComponentError, match=r"unknown storage backend 'nope'; choose one of: fsspec, local, memory, minio"):
         faceclips.open_storage(faceclips.StorageConfig(backend="nope", bucket="b"))
