@@ -82,6 +82,8 @@ class FsspecBackend(StorageBackend):
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"fsspec cannot open {self.protocol}:// with these options: {exc}") from None
         self.root = path.rstrip("/")
+        if self.protocol in ("s3", "s3a") and isinstance(getattr(self.fs, "retries", None), int):
+            self.fs.retries = 1  # s3fs's own retry loop; faceclips' RetryPolicy retries instead
         self.object_store = self.protocol in OBJECT_STORE_PROTOCOLS
         if self.object_store:
             self.bucket = self.root.split("/", 1)[0]
@@ -92,6 +94,9 @@ class FsspecBackend(StorageBackend):
                 raise ConfigError(f"{self.protocol}:// URL must name a folder below the root")
             self.bucket = self.root
         self._location = f"{self.protocol}://{self.root.lstrip('/') if self.object_store else self.root}"
+        endpoint = (storage_options or {}).get("endpoint_url")
+        if endpoint:
+            self._location += f" at {endpoint}"
 
     @classmethod
     def from_config(cls, config: StorageConfig) -> "FsspecBackend":
@@ -111,6 +116,10 @@ class FsspecBackend(StorageBackend):
             raise ConfigError("fsspec storage needs url (e.g. s3://bucket/prefix) or endpoint and bucket")
         protocol = (split_protocol(url)[0] or "file").lower()
         if protocol in ("s3", "s3a"):
+            # Retrying is faceclips' RetryPolicy's job, in one place: botocore (and s3fs, below) try once.
+            config_kwargs = dict(options.get("config_kwargs") or {})
+            config_kwargs.setdefault("retries", {"max_attempts": 1, "mode": "standard"})
+            options["config_kwargs"] = config_kwargs
             if config.access_key:
                 options.setdefault("key", config.access_key)
             if config.secret_key:
@@ -130,7 +139,11 @@ class FsspecBackend(StorageBackend):
         if isinstance(exc, StorageError):
             return exc
         if isinstance(exc, FileNotFoundError):
-            if not self._bucket_exists_raw():
+            try:
+                bucket_missing = not self._bucket_exists_raw()
+            except Exception:
+                bucket_missing = False
+            if bucket_missing:
                 return BucketNotFoundError(self.location)
             return ObjectNotFoundError(name or "", self.location)
         if _changed_while_reading(exc):
@@ -161,10 +174,14 @@ class FsspecBackend(StorageBackend):
         return self.retry.call(attempt, description=f"{description} {name or ''} at {self.location}", retry_if=retry_if)
 
     def _bucket_exists_raw(self) -> bool:
+        """Whether the bucket exists; refused credentials raise instead of reading as "missing"."""
+        if not self.object_store:
+            return bool(self.fs.isdir(self.root))
         try:
-            return bool(self.fs.exists(self.bucket) if self.object_store else self.fs.isdir(self.root))
-        except Exception:
+            self.fs.info(self.bucket)
+        except FileNotFoundError:
             return False
+        return True
 
     # -- listing --------------------------------------------------------------------------
 
