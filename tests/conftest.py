@@ -77,7 +77,7 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory):
     """A real SeaweedFS S3 server for the whole session; an error (never a skip) if it cannot start."""
-    from seaweedfs import SeaweedFS
+    from faceclips.testing.seaweedfs import SeaweedFS
 
     server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
     server.start()
@@ -90,7 +90,7 @@ def s3_bucket(s3_server) -> str:
     """The name of a new, empty bucket on the session's S3 server."""
     from minio import Minio
 
-    from seaweedfs import ACCESS_KEY, SECRET_KEY
+    from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY
 
     name = f"t-{uuid.uuid4().hex[:16]}"
     Minio(s3_server.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False).make_bucket(name)

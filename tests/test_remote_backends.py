@@ -8,7 +8,7 @@ import pytest
 
 import faceclips
 from faceclips.testing import StorageContract
-from seaweedfs import ACCESS_KEY, SECRET_KEY
+from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY
 
 
 def minio_url(server, bucket: str) -> faceclips.StorageConfig:

