@@ -42,6 +42,7 @@ from .types import (
     ClipPartSpec,
     InferenceEngineSpec,
     NotifierSpec,
+    RetentionPolicySpec,
     StorageBackendSpec,
     Veto,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "StorageBackendSpec",
     "InferenceEngineSpec",
     "NotifierSpec",
+    "RetentionPolicySpec",
     "ClipPartSpec",
     "ClipPartMatch",
     "Veto",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import signal
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Optional
@@ -22,8 +24,10 @@ from rich.table import Table
 
 from .clipmanager import FaceClipManager
 from .config import load_config
-from .errors import FaceclipsError, PartialFailureError
+from .errors import ConfigError, FaceclipsError, PartialFailureError
 from .pluginmanager import get_plugin_manager
+from .retention import Retention, RetentionConfig, RetentionPlan, RetentionRule, load_retention_config
+from .units import format_size, parse_duration
 
 __all__ = ["cli", "main"]
 
@@ -43,14 +47,6 @@ def _moment(text: Optional[str]) -> Optional[datetime]:
         return datetime.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is neither an age like 7d/24h/30m nor an ISO date") from None
-
-
-def _size(count: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if count < 1024 or unit == "TiB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count} B"
 
 
 def _manager(ctx: click.Context) -> FaceClipManager:
@@ -115,7 +111,7 @@ def clips_list(ctx: click.Context, as_json: bool, prefix: str, since: Optional[s
         table.add_row(
             clip.key,
             *("✓" if part in clip else "" for part in ("original", "annotated", "json")),
-            _size(clip.size),
+            format_size(clip.size),
             clip.last_modified.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
         )
     console.print(table)
@@ -143,7 +139,7 @@ def clips_download(ctx: click.Context, name: str, output: Optional[str]) -> None
     ) as progress:
         task = progress.add_task(object_name, total=size)
         written = manager.download_to(object_name, target, progress=lambda n: progress.advance(task, n))
-    click.echo(f"{object_name} -> {target} ({_size(written)})", err=True)
+    click.echo(f"{object_name} -> {target} ({format_size(written)})", err=True)
 
 
 @clips.command("rm")
@@ -186,7 +182,7 @@ def clips_purge(ctx: click.Context, yes: bool, dry_run: bool, prefix: str) -> No
     for key, reasons in report.vetoed.items():
         click.echo(f"kept {key}: {'; '.join(reasons)}", err=True)
     click.echo(
-        f"{verb} {len(report.removed)} clip(s), {report.objects_removed} object(s), {_size(report.bytes_freed)}; "
+        f"{verb} {len(report.removed)} clip(s), {report.objects_removed} object(s), {format_size(report.bytes_freed)}; "
         f"{len(report.vetoed)} kept",
         err=True,
     )
@@ -210,6 +206,145 @@ def clips_init(ctx: click.Context) -> None:
     click.echo(f"{'created' if created else 'exists'}: {manager.storage.location}")
 
 
+@clips.command("keep")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why the clip is kept (a case number, say).")
+@click.option("--by", help="Who asked for the hold.")
+@click.pass_context
+def clips_keep(ctx: click.Context, name: str, reason: str, by: Optional[str]) -> None:
+    """Put a clip on legal hold: nothing removes it until released."""
+    manager = _manager(ctx)
+    manager.keep(name, reason, by=by)
+    click.echo(f"kept {name}: {reason}")
+
+
+@clips.command("release")
+@click.argument("name")
+@click.pass_context
+def clips_release(ctx: click.Context, name: str) -> None:
+    """Lift a clip's legal hold."""
+    _manager(ctx).release(name)
+    click.echo(f"released {name}")
+
+
+def _rule_options(command: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--max-age", help="Rule: remove clips older than this (30d, 12h, 2w)."),
+            click.option("--max-size", help="Rule: remove the oldest clips until the total fits (50GiB)."),
+            click.option("--max-count", type=click.IntRange(min=0), help="Rule: keep at most this many clips."),
+            click.option("--prefix", default="", help="Scope the rules given as options to keys starting with this."),
+            click.option("--per-camera", is_flag=True, help="Apply the rules given as options to each camera separately."),
+            click.option("--max-share", type=click.FloatRange(0, 1, min_open=True), help="Safety threshold (default 0.5 or the file's)."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _retention(ctx: click.Context, max_age: Optional[str], max_size: Optional[str], max_count: Optional[int], prefix: str, per_camera: bool, max_share: Optional[float]) -> Retention:
+    configured = load_retention_config(ctx.obj["config"])
+    per = "camera" if per_camera else None
+    flags = []
+    if max_age:
+        flags.append(RetentionRule("max_age", {"max_age": max_age}, prefix, per))
+    if max_size:
+        flags.append(RetentionRule("max_total_size", {"max_total_size": max_size}, prefix, per))
+    if max_count is not None:
+        flags.append(RetentionRule("max_count", {"max_count": max_count}, prefix, per))
+    rules = tuple(flags) or configured.rules
+    if not rules:
+        raise click.UsageError("no retention rules: give --max-age/--max-size/--max-count, or [[retention.rules]] in --config")
+    config = RetentionConfig(rules, max_share if max_share is not None else configured.max_share, configured.batch_size)
+    return Retention(_manager(ctx), config)
+
+
+def _print_plan(plan: RetentionPlan) -> None:
+    for removal in plan.removals:
+        click.echo(f"{removal.key}\t{removal.rule}\t{removal.reason}\t{removal.size}")
+    for key, reasons in plan.kept.items():
+        click.echo(f"kept {key}: {'; '.join(reasons)}", err=True)
+    click.echo(
+        f"would remove {len(plan.removals)} of {plan.clips_total} clip(s) ({plan.share:.0%}), "
+        f"freeing {format_size(plan.bytes_freed)} of {format_size(plan.bytes_total)}; {len(plan.kept)} kept",
+        err=True,
+    )
+
+
+@cli.group()
+def retention() -> None:
+    """Remove clips by rules: plan first, then apply, or run as a service."""
+
+
+@retention.command("plan")
+@_rule_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def retention_plan(ctx: click.Context, as_json: bool, **rules: Any) -> None:
+    """Show every clip the rules would remove, why, and the bytes freed; remove nothing."""
+    plan = _retention(ctx, **rules).plan()
+    if as_json:
+        click.echo(json.dumps(plan.to_dict(), indent=2))
+    else:
+        _print_plan(plan)
+
+
+@retention.command("apply")
+@_rule_options
+@click.option("--force", is_flag=True, help="Remove even when more than max_share of all clips would go.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def retention_apply(ctx: click.Context, force: bool, as_json: bool, **rules: Any) -> None:
+    """Remove what the rules select now (kept and vetoed clips stay)."""
+    report = _retention(ctx, **rules).apply(force=force)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for removal in report.removed:
+            click.echo(f"removed {removal.key}\t{removal.rule}\t{removal.reason}")
+        for key, reasons in report.kept.items():
+            click.echo(f"kept {key}: {'; '.join(reasons)}", err=True)
+        click.echo(f"removed {len(report.removed)} clip(s), freed {format_size(report.bytes_freed)}; {len(report.kept)} kept", err=True)
+    if report.failed:
+        for name, error in report.failed.items():
+            click.echo(f"failed {name}: {error}", err=True)
+        raise PartialFailureError(f"{len(report.failed)} object(s) could not be removed", report)
+
+
+@retention.command("run")
+@_rule_options
+@click.option("--every", required=True, help="Interval between runs (1h, 15m, 30s).")
+@click.option("--force", is_flag=True, help="Remove even when more than max_share of all clips would go.")
+@click.pass_context
+def retention_run(ctx: click.Context, every: str, force: bool, **rules: Any) -> None:
+    """Apply the rules now and then every interval, until SIGTERM or Ctrl-C (a clean stop)."""
+    try:
+        interval = parse_duration(every).total_seconds()
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every") from None
+    if interval <= 0:
+        raise click.BadParameter("must be positive", param_hint="--every")
+    service = _retention(ctx, **rules)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.is_set():
+            try:
+                report = service.apply(force=force)
+                click.echo(f"retention: removed {len(report.removed)} clip(s), freed {format_size(report.bytes_freed)}", err=True)
+            except FaceclipsError as exc:  # a service keeps going; the next run may succeed
+                click.echo(f"retention: {exc}", err=True)
+            stop.wait(interval)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("retention: stopped", err=True)
+
+
 @cli.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def plugins_command(as_json: bool) -> None:
@@ -221,6 +356,7 @@ def plugins_command(as_json: bool) -> None:
         ("storage", pm.storage_backends()),
         ("inference", pm.inference_engines()),
         ("notifier", pm.notifiers()),
+        ("retention", pm.retention_policies()),
     ):
         for spec in registry.values():
             missing = spec.missing_requirements()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO, Dict, Iterator, Optional, Union
 
-from .clipparts import ANNOTATED, JSON, ORIGINAL, ClipClassifier
+from .clipparts import ANNOTATED, JSON, KEEP_PART, ORIGINAL, ClipClassifier
 from .clips import Clip
 from .config import StorageConfig
 from .connect import open_storage
@@ -271,8 +271,9 @@ class FaceClipManager:
 
     # -- removing ---------------------------------------------------------------
 
-    def _vetoes(self, clip_key: str, names: list[str]) -> list[str]:
-        answers = self.plugins.hook.faceclips_before_remove(manager=self, clip_key=clip_key, object_names=names)
+    def vetoes(self, clip_key: str, names: list[str], clip: Optional[Clip] = None) -> list[str]:
+        """Reasons plugins give for keeping these objects of a clip (empty: they may go)."""
+        answers = self.plugins.hook.faceclips_before_remove(manager=self, clip_key=clip_key, object_names=names, clip=clip)
         return [answer.reason if isinstance(answer, Veto) else str(answer) for answer in answers if answer]
 
     def _clip_key(self, name: str) -> str:
@@ -287,7 +288,7 @@ class FaceClipManager:
         """
         name = self.object_name(filename)
         key = self._clip_key(name)
-        reasons = self._vetoes(key, [name])
+        reasons = self.vetoes(key, [name])
         if reasons:
             raise RemovalVetoedError(key, reasons)
         self.storage.delete(name)
@@ -296,7 +297,7 @@ class FaceClipManager:
     def remove_clip(self, key: str) -> list[str]:
         """Remove every part of one clip; returns the object names removed."""
         clip = self.get_clip(key)
-        reasons = self._vetoes(clip.key, clip.object_names)
+        reasons = self.vetoes(clip.key, clip.object_names, clip)
         if reasons:
             raise RemovalVetoedError(clip.key, reasons)
         report = RemovalReport()
@@ -316,7 +317,7 @@ class FaceClipManager:
         batch: list[Clip] = []
         count = 0
         for clip in self.iter_clips(prefix=prefix):
-            reasons = self._vetoes(clip.key, clip.object_names)
+            reasons = self.vetoes(clip.key, clip.object_names, clip)
             if reasons:
                 report.vetoed[clip.key] = reasons
                 log.info("clip %s kept: %s", clip.key, "; ".join(reasons))
@@ -350,6 +351,27 @@ class FaceClipManager:
                 report.removed[clip.key] = gone
                 report.bytes_freed += sum(info.size for info in clip.values() if info.object_name in gone)
                 self.plugins.hook.faceclips_clip_removed(manager=self, clip_key=clip.key, object_names=gone)
+
+    # -- legal hold ---------------------------------------------------------------
+
+    def keep(self, key: str, reason: str, *, by: Optional[str] = None) -> ObjectInfo:
+        """Mark a clip kept (legal hold): no removal, purge or retention rule touches it until released."""
+        clip = self.get_clip(key)
+        record = {"reason": reason, "by": by, "at": datetime.now(timezone.utc).isoformat()}
+        data = json.dumps(record, ensure_ascii=False).encode("utf-8")
+        return self.storage.put_bytes(self.classifier.object_name(clip.key, KEEP_PART), data, content_type="application/json")
+
+    def release(self, key: str) -> None:
+        """Lift a clip's legal hold (removes its keep marker)."""
+        marker = self.classifier.object_name(validate_object_name(key), KEEP_PART)
+        reasons = self.vetoes(key, [marker])
+        if reasons:
+            raise RemovalVetoedError(key, reasons)
+        self.storage.delete(marker)
+
+    def is_kept(self, key: str) -> bool:
+        """Whether a clip carries a keep marker."""
+        return self.storage.exists(self.classifier.object_name(validate_object_name(key), KEEP_PART))
 
     # -- writing ----------------------------------------------------------------
 

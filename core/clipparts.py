@@ -8,17 +8,22 @@ annotated clips, and ``door_annotated_2.mp4`` is the original of ``door_annotate
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from .hookspecs import hookimpl
-from .types import ClipPartMatch, ClipPartSpec
+from .types import ClipPartMatch, ClipPartSpec, Veto
 
-__all__ = ["CorePartsPlugin", "ClipClassifier", "ORIGINAL", "ANNOTATED", "JSON", "ANNOTATED_SUFFIX"]
+if TYPE_CHECKING:
+    from .clips import Clip
+
+__all__ = ["CorePartsPlugin", "KeepPlugin", "ClipClassifier", "ORIGINAL", "ANNOTATED", "JSON", "KEEP_PART", "ANNOTATED_SUFFIX", "KEEP_SUFFIX"]
 
 ORIGINAL = "original"
 ANNOTATED = "annotated"
 JSON = "json"
+KEEP_PART = "keep"
 ANNOTATED_SUFFIX = "_annotated"
+KEEP_SUFFIX = ".keep"
 
 
 class CorePartsPlugin:
@@ -29,6 +34,26 @@ class CorePartsPlugin:
         yield ClipPartSpec(ORIGINAL, ".mp4", "the recorded video")
         yield ClipPartSpec(ANNOTATED, ANNOTATED_SUFFIX + ".mp4", "the video with faces drawn on it")
         yield ClipPartSpec(JSON, ".json", "the sidecar with clip properties and faces")
+
+
+class KeepPlugin:
+    """Core plugin: the ``keep`` part (a legal-hold marker object) and the veto protecting kept clips.
+
+    The marker is a clip part, so listings carry it and protecting 100,000 clips costs no
+    request per clip; only a removal that does not know the clip's parts checks for it.
+    """
+
+    @hookimpl
+    def faceclips_clip_parts(self) -> Iterable[ClipPartSpec]:
+        yield ClipPartSpec(KEEP_PART, KEEP_SUFFIX, "legal-hold marker: the clip is never removed")
+
+    @hookimpl
+    def faceclips_before_remove(self, manager: Any, clip_key: str, object_names: list[str], clip: Optional["Clip"]) -> Optional[Veto]:
+        marker = clip_key + KEEP_SUFFIX
+        if object_names == [marker]:
+            return None  # releasing the hold itself
+        kept = (KEEP_PART in clip) if clip is not None else manager.storage.exists(marker)
+        return Veto("kept (legal hold)", plugin="faceclips.keep") if kept else None
 
 
 class ClipClassifier:

@@ -234,11 +234,12 @@ class StorageConfig:
     __str__ = __repr__
 
 
-SECTIONS = ("storage",)
+SECTIONS = ("storage", "retention")
 """Top-level tables of a faceclips TOML file (later issues add more)."""
 
 
-def _read_toml(path: Union[str, os.PathLike[str]]) -> dict[str, Any]:
+def read_config_file(path: Union[str, os.PathLike[str]]) -> dict[str, Any]:
+    """The tables of a faceclips TOML file; unknown sections are an error."""
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -267,7 +268,7 @@ def load_config(
     path = config_file or env.get(ENV_CONFIG_FILE)
     config = StorageConfig(url=DEFAULT_URL)
     if path:
-        table = _read_toml(Path(path)).get("storage", {})
+        table = read_config_file(Path(path)).get("storage", {})
         if not isinstance(table, Mapping):
             raise ConfigError(f"{os.fspath(path)}: [storage] must be a table")
         if table:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         ClipPartSpec,
         InferenceEngineSpec,
         NotifierSpec,
+        RetentionPolicySpec,
         StorageBackendSpec,
         Veto,
     )
@@ -91,6 +92,32 @@ class FaceclipsSpecs:
             @faceclips.hookimpl
             def faceclips_notifiers():
                 yield NotifierSpec(name="console", factory="my_plugin.notify:Console")
+        """
+
+    @hookspec
+    def faceclips_retention_policies(self) -> Iterable["RetentionPolicySpec"]:
+        """Register retention policies: rules that pick clips to remove.
+
+        ``factory(**settings)`` builds the policy from its configuration table (minus the
+        generic ``policy``, ``prefix`` and ``per`` keys); the policy's
+        ``select(clips, now)`` gets the clips in scope, oldest first, and yields
+        ``(clip, reason)`` for each clip that should go. Kept clips are never removed,
+        whatever a policy selects.
+
+        Example (remove clips that have no sidecar after a day)::
+
+            class OrphanVideos:
+                def __init__(self, grace="1d"):
+                    self.grace = faceclips.units.parse_duration(grace).total_seconds()
+
+                def select(self, clips, now):
+                    for clip in clips:
+                        if "json" not in clip and clip.mtime < now - self.grace:
+                            yield clip, "no sidecar"
+
+            @faceclips.hookimpl
+            def faceclips_retention_policies():
+                yield faceclips.RetentionPolicySpec(name="orphans", factory=OrphanVideos)
         """
 
     # -- clip grouping ----------------------------------------------------------
@@ -165,13 +192,15 @@ class FaceclipsSpecs:
 
     @hookspec
     def faceclips_before_remove(
-        self, manager: "FaceClipManager", clip_key: str, object_names: list[str]
+        self, manager: "FaceClipManager", clip_key: str, object_names: list[str], clip: Optional["Clip"]
     ) -> Optional["Veto"]:
         """Asked before objects of a clip are removed; return a :class:`~faceclips.types.Veto` to refuse.
 
-        Every plugin is asked; any veto stops the removal of that clip. ``remove_file``
-        raises :class:`~faceclips.errors.RemovalVetoedError`; ``remove_all_clips`` skips the
-        clip and reports the reasons.
+        Every plugin is asked; any veto stops the removal of that clip. ``clip`` holds every
+        stored part of the clip when the caller listed it (bulk removals, retention), or
+        ``None`` when only ``object_names`` are known (``remove_file``). ``remove_file`` and
+        ``remove_clip`` raise :class:`~faceclips.errors.RemovalVetoedError`;
+        ``remove_all_clips`` and retention keep the clip and report the reasons.
 
         Example (a legal hold)::
 

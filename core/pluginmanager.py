@@ -25,9 +25,9 @@ from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 import pluggy
 
 from . import hookspecs
-from .clipparts import CorePartsPlugin
+from .clipparts import CorePartsPlugin, KeepPlugin
 from .errors import PluginConflictError, PluginError, UnknownComponentError
-from .types import ClipPartSpec, ComponentSpec, InferenceEngineSpec, NotifierSpec, StorageBackendSpec
+from .types import ClipPartSpec, ComponentSpec, InferenceEngineSpec, NotifierSpec, RetentionPolicySpec, StorageBackendSpec
 
 __all__ = [
     "PluginManager",
@@ -46,6 +46,7 @@ ENV_PLUGINS = "FACECLIPS_PLUGINS"
 ENV_DISABLE_AUTOLOAD = "FACECLIPS_DISABLE_PLUGIN_AUTOLOAD"
 DISTRIBUTION = "faceclips"
 CORE_PLUGIN = "faceclips.core"
+KEEP_PLUGIN = "faceclips.keep"
 
 SpecT = TypeVar("SpecT", bound=ComponentSpec)
 
@@ -77,6 +78,7 @@ class PluginManager(pluggy.PluginManager):
         self._cache: dict[str, Any] = {}
         self._lock = threading.RLock()
         self.register(CorePartsPlugin(), name=CORE_PLUGIN)
+        self.register(KeepPlugin(), name=KEEP_PLUGIN)
         if autoload:
             self.load_entrypoint_plugins(os.environ if environ is None else environ)
 
@@ -138,7 +140,7 @@ class PluginManager(pluggy.PluginManager):
                 continue
             hooks = tuple(sorted(caller.name for caller in self.get_hookcallers(plugin) or ()))
             dist, version = self._distributions.get(name, (None, None))
-            if name == CORE_PLUGIN:
+            if name in (CORE_PLUGIN, KEEP_PLUGIN):
                 dist, version = DISTRIBUTION, _own_version()
             infos.append(
                 PluginInfo(name=name, distribution=dist, version=version, builtin=dist == DISTRIBUTION, hooks=hooks)
@@ -202,6 +204,14 @@ class PluginManager(pluggy.PluginManager):
     def notifiers(self) -> dict[str, NotifierSpec]:
         """Registered notifiers by name."""
         return self._named("faceclips_notifiers", NotifierSpec, lambda spec: ())
+
+    def retention_policies(self) -> dict[str, RetentionPolicySpec]:
+        """Registered retention policies by name."""
+        return self._named("faceclips_retention_policies", RetentionPolicySpec, lambda spec: ())
+
+    def get_retention_policy(self, name: str) -> RetentionPolicySpec:
+        """The retention policy registered under ``name``."""
+        return _lookup(self.retention_policies(), name, "retention policy")
 
     def clip_parts(self) -> list[ClipPartSpec]:
         """Declared clip parts; a suffix claimed twice raises."""

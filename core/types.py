@@ -20,6 +20,7 @@ __all__ = [
     "StorageBackendSpec",
     "InferenceEngineSpec",
     "NotifierSpec",
+    "RetentionPolicySpec",
     "ClipPartSpec",
     "ClipPartMatch",
     "Veto",
@@ -124,6 +125,13 @@ class NotifierSpec(ComponentSpec):
     """A notifier receiving structured clip events, e.g. a webhook."""
 
     kind = "notifier"
+
+
+@dataclass(frozen=True)
+class RetentionPolicySpec(ComponentSpec):
+    """A retention policy. ``factory(**settings)`` returns an object with ``select(clips, now)``."""
+
+    kind = "retention policy"
 
 
 @dataclass(frozen=True)
