@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO, Dict, Iterator, Optional, Union
 
-from .clipparts import ANNOTATED, JSON, KEEP_PART, ORIGINAL, ClipClassifier
+from .clipparts import ANNOTATED, JSON, KEEP_PART, KEEP_REASON, KEEP_SUFFIX, ORIGINAL, ClipClassifier
 from .clips import Clip
 from .config import StorageConfig
 from .connect import open_storage
 from .errors import ConfigError, PartialFailureError, RemovalVetoedError, StorageError
 from .names import validate_object_name, validate_segment
 from .objects import ObjectInfo
-from .pluginmanager import PluginManager, get_plugin_manager
+from .pluginmanager import KEEP_PLUGIN, PluginManager, get_plugin_manager
 from .storage import PathOrFile, Progress, StorageBackend
 from .timestamps import as_aware
 from .types import Veto
@@ -59,7 +59,7 @@ class RemovalReport:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause CPython's cyclic collector while building many small acyclic records.
 
     A 100,000-object listing allocates ~130,000 tuples and dicts, none of which can form
@@ -221,7 +221,7 @@ class FaceClipManager:
         clips: dict[str, Clip] = {}
         in_order = True
         previous = ""
-        with _gc_paused():
+        with gc_paused():
             for clip in self.iter_clips():
                 key = clip.key
                 if key < previous:
@@ -273,7 +273,11 @@ class FaceClipManager:
 
     def vetoes(self, clip_key: str, names: list[str], clip: Optional[Clip] = None) -> list[str]:
         """Reasons plugins give for keeping these objects of a clip (empty: they may go)."""
-        answers = self.plugins.hook.faceclips_before_remove(manager=self, clip_key=clip_key, object_names=names, clip=clip)
+        hook = self.plugins.hook.faceclips_before_remove
+        if clip is not None and all(impl.plugin_name == KEEP_PLUGIN for impl in hook.get_hookimpls()):
+            # Only the core's keep check is registered: answer it inline (bulk removals are hot).
+            return [KEEP_REASON] if KEEP_PART in clip and names != [clip_key + KEEP_SUFFIX] else []
+        answers = hook(manager=self, clip_key=clip_key, object_names=names, clip=clip)
         return [answer.reason if isinstance(answer, Veto) else str(answer) for answer in answers if answer]
 
     def _clip_key(self, name: str) -> str:

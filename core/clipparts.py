@@ -24,6 +24,7 @@ JSON = "json"
 KEEP_PART = "keep"
 ANNOTATED_SUFFIX = "_annotated"
 KEEP_SUFFIX = ".keep"
+KEEP_REASON = "kept (legal hold)"
 
 
 class CorePartsPlugin:
@@ -53,7 +54,7 @@ class KeepPlugin:
         if object_names == [marker]:
             return None  # releasing the hold itself
         kept = (KEEP_PART in clip) if clip is not None else manager.storage.exists(marker)
-        return Veto("kept (legal hold)", plugin="faceclips.keep") if kept else None
+        return Veto(KEEP_REASON, plugin="faceclips.keep") if kept else None
 
 
 class ClipClassifier:

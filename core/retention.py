@@ -18,10 +18,13 @@ import json
 import logging
 import os
 import time
+from itertools import chain
+from operator import itemgetter
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, NamedTuple, Optional, Union
 
 from .clipparts import KEEP_PART, ClipClassifier
+from .clipmanager import gc_paused
 from .clips import Clip
 from .errors import ConfigError, FaceclipsError, StorageError
 from .pluginmanager import PluginManager
@@ -136,8 +139,7 @@ def load_retention_config(config_file: Optional[Union[str, "os.PathLike[str]"]] 
     return RetentionConfig.from_mapping(table, source=os.fspath(path))
 
 
-@dataclass(frozen=True)
-class PlannedRemoval:
+class PlannedRemoval(NamedTuple):
     """One clip the plan removes, why, and what it frees."""
 
     key: str
@@ -220,10 +222,18 @@ class Retention:
     def plan(self, now: Optional[float] = None) -> RetentionPlan:
         """List once and decide; nothing is removed."""
         moment = time.time() if now is None else now
-        clips = sorted(self.manager.iter_clips(), key=lambda clip: (clip.mtime, clip.key))
+        with gc_paused():
+            # The listing's records die with _plan's frame, before the collector runs again.
+            return self._plan(moment)
+
+    def _plan(self, moment: float) -> RetentionPlan:
+        clips = sorted(self.manager.iter_clips(), key=_clip_time)  # oldest first; ties keep listing order
         chosen: dict[str, tuple[Clip, str, str]] = {}
         for rule, policy in self.policies:
-            scope = [clip for clip in clips if clip.key not in chosen and clip.key.startswith(rule.prefix)]
+            if rule.prefix or chosen:
+                scope = [clip for clip in clips if clip.key not in chosen and clip.key.startswith(rule.prefix)]
+            else:
+                scope = clips
             groups: dict[str, list[Clip]] = {}
             if rule.per == "camera":
                 for clip in scope:
@@ -235,14 +245,18 @@ class Retention:
                     chosen.setdefault(clip.key, (clip, rule.label, str(reason)))
         removals: list[PlannedRemoval] = []
         kept: dict[str, list[str]] = {}
-        for clip, label, reason in sorted(chosen.values(), key=lambda item: (item[0].mtime, item[0].key)):
-            names = [info.object_name for info in clip.values()]
-            vetoes = self.manager.vetoes(clip.key, names, clip)
-            if vetoes:
-                kept[clip.key] = vetoes
+        vetoes = self.manager.vetoes
+        single = len(self.policies) == 1 and self.policies[0][0].per is None  # already oldest first
+        ordered = chosen.values() if single else sorted(chosen.values(), key=lambda item: item[0].mtime)
+        for clip, label, reason in ordered:
+            names = [info[0] for info in clip.values()]
+            refused = vetoes(clip.key, names, clip)
+            if refused:
+                kept[clip.key] = refused
                 continue
-            removals.append(PlannedRemoval(clip.key, label, reason, clip.size, clip.mtime, tuple(sorted(names))))
-        return RetentionPlan(removals, kept, len(clips), sum(clip.size for clip in clips), moment)
+            removals.append(PlannedRemoval(clip.key, label, reason, sum(info[1] for info in clip.values()), clip.mtime, tuple(names)))
+        total = sum(map(_size_of, chain.from_iterable(map(dict.values, clips))))
+        return RetentionPlan(removals, kept, len(clips), total, moment)
 
     def apply(self, approved: Optional[RetentionPlan] = None, *, force: bool = False, now: Optional[float] = None) -> ApplyReport:
         """Remove what a fresh plan selects (limited to ``approved`` when given), in batches.
@@ -290,6 +304,10 @@ class Retention:
                 self.manager.plugins.hook.faceclips_clip_removed(
                     manager=self.manager, clip_key=removal.key, object_names=list(removal.object_names)
                 )
+
+
+_clip_time = Clip.mtime.fget  # type: ignore[attr-defined]
+_size_of = itemgetter(1)
 
 
 def read_keep_marker(manager: Any, key: str) -> dict[str, Any]:
