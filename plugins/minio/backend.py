@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from functools import partial
 from datetime import timedelta
 from typing import Any, BinaryIO, Callable, Iterator, Optional, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -204,7 +205,7 @@ class MinioBackend(StorageBackend):
         if isinstance(exc, S3Error):
             code = exc.code or ""
             if code in NOT_FOUND:
-                return ObjectNotFoundError(name or exc._object_name or "", self.location)
+                return ObjectNotFoundError(name or exc.object_name or "", self.location)
             if code == "NoSuchBucket":
                 return BucketNotFoundError(self.location)
             if code in AUTH:
@@ -245,15 +246,19 @@ class MinioBackend(StorageBackend):
     def _list_pages(self, prefix: str) -> Iterator[list[ObjectInfo]]:
         token: Optional[str] = None
         while True:
-            query = {"list-type": "2", "max-keys": "1000", "prefix": prefix, "delimiter": "", "encoding-type": "url"}
+            query: dict[str, Any] = {"list-type": "2", "max-keys": "1000", "prefix": prefix, "delimiter": "", "encoding-type": "url"}
             if token:
                 query["continuation-token"] = token
-            body = self._run("list", lambda query=query: self.client._execute("GET", self.bucket, query_params=query).data)
+            body = self._run("list", partial(self._list_request, query))
             page, token = parse_list_page(body)
             if page:
                 yield page
             if token is None:
                 return
+
+    def _list_request(self, query: dict[str, Any]) -> bytes:
+        # The SDK's signed request path (region lookup, SigV4, S3 errors); the page is parsed by us.
+        return self.client._execute("GET", self.bucket, query_params=query).data
 
     # -- objects ----------------------------------------------------------------------
 
@@ -325,12 +330,13 @@ class MinioBackend(StorageBackend):
             missing: set[str] = set()
             # remove_objects is lazy: nothing is deleted until its error iterator is consumed.
             for error in self.client.remove_objects(self.bucket, (DeleteObject(n) for n in names)):
+                key = error.name or ""
                 if error.code in NOT_FOUND:
-                    missing.add(error.name)
+                    missing.add(key)
                 elif error.code == "NoSuchBucket":
                     raise BucketNotFoundError(self.location)
                 else:
-                    failed[error.name] = StorageError(f"{self.location}: cannot delete {error.name!r}: {error.code}")
+                    failed[key] = StorageError(f"{self.location}: cannot delete {key!r}: {error.code}")
             for name in names:
                 if name in failed:
                     report.failed[name] = failed[name]
