@@ -401,9 +401,21 @@ def plugins_command(as_json: bool) -> None:
         console.print(f"[red]failed[/red] {name}: {reason}", highlight=False)
 
 
+_commands_registered = False
+
+
+def register_plugin_commands() -> None:
+    """Let plugins add their commands (``faceclips_register_commands``), once per process."""
+    global _commands_registered
+    if not _commands_registered:
+        _commands_registered = True
+        get_plugin_manager().hook.faceclips_register_commands(cli=cli)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Run the command line; returns the exit status."""
     try:
+        register_plugin_commands()
         cli.main(args=argv, prog_name="faceclips", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code

@@ -14,7 +14,7 @@ Every hook is documented in ``docs/plugins.md``; a test fails when one is not.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 import pluggy
 
@@ -118,6 +118,20 @@ class FaceclipsSpecs:
             @faceclips.hookimpl
             def faceclips_retention_policies():
                 yield faceclips.RetentionPolicySpec(name="orphans", factory=OrphanVideos)
+        """
+
+    @hookspec
+    def faceclips_register_commands(self, cli: Any) -> None:
+        """Add commands to the ``faceclips`` command line (a :class:`click.Group`).
+
+        Example::
+
+            @faceclips.hookimpl
+            def faceclips_register_commands(cli):
+                @cli.command()
+                def hello():
+                    "Say hello."
+                    click.echo("hello")
         """
 
     # -- clip grouping ----------------------------------------------------------

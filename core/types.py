@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple, Optional, Union
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Union
 
 from .errors import MissingExtraError, PluginError
 
@@ -111,13 +111,33 @@ class StorageBackendSpec(ComponentSpec):
 
 @dataclass(frozen=True)
 class InferenceEngineSpec(ComponentSpec):
-    """An inference engine serving some device types, e.g. ``("ONNX/CPU",)``."""
+    """An inference engine serving some device types, e.g. ``("ONNX/CPU",)``.
+
+    ``factory(choice, settings)`` builds the engine for a chosen device; ``probe(host)``
+    (a callable or ``"module:attribute"``) returns the device types present on an inference
+    host for this engine's runtime.
+    """
 
     device_types: tuple[str, ...] = ()
     prerequisites: tuple[str, ...] = ()
     """Human-readable runtime prerequisites (drivers, runtimes) shown by ``faceclips plugins``."""
+    probe: Optional[Factory] = None
+    models: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Device type -> {"face_detection": model, "face_embedding": model, "zoo": zoo} in the vendor's zoos."""
 
     kind = "inference engine"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        devices = (self.device_types,) if isinstance(self.device_types, str) else tuple(self.device_types)
+        object.__setattr__(self, "device_types", tuple(d.upper() for d in devices))
+        object.__setattr__(self, "prerequisites", tuple(self.prerequisites))
+
+    def load_probe(self) -> Callable[..., Any]:
+        """Resolve :attr:`probe` like a factory (lazy import, install hint when missing)."""
+        if self.probe is None:
+            raise PluginError(f"inference engine {self.name!r} declares no probe")
+        return replace(self, factory=self.probe).load_factory()
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from faceclips.plugins.memory.backend import drop_all_buckets
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test starts with a fresh plugin manager, no FACECLIPS_* variables, no memory buckets."""
+    """Every test starts with a fresh plugin manager, no FACECLIPS_* settings, no memory buckets."""
     import os
 
     for key in list(os.environ):
-        if key.startswith("FACECLIPS_"):
+        if key.startswith("FACECLIPS_") and key != "FACECLIPS_ZOO_DIR":  # where the built model zoo is stays
             monkeypatch.delenv(key)
     faceclips.reset_plugin_manager()
     drop_all_buckets()

