@@ -13,7 +13,7 @@ import posixpath
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, BinaryIO, Callable, Iterator, Optional, TypeVar
+from typing import Any, BinaryIO, Iterator, Optional
 
 import fsspec
 from fsspec.core import split_protocol
@@ -31,11 +31,10 @@ from faceclips.errors import (
 from faceclips.names import TEMP_MARKER
 from faceclips.objects import DeleteReport, ObjectInfo
 from faceclips.retry import RetryPolicy
-from faceclips.storage import CHUNK_SIZE, Progress, StorageBackend, copy_stream
+from faceclips.remote import RemoteBackend
+from faceclips.storage import CHUNK_SIZE, Progress, copy_stream
 
 __all__ = ["FsspecBackend", "OBJECT_STORE_PROTOCOLS"]
-
-T = TypeVar("T")
 
 OBJECT_STORE_PROTOCOLS = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oss", "r2"}
 """Protocols where the first path segment is a bucket and writes can be committed atomically."""
@@ -66,7 +65,7 @@ def _epoch(info: dict[str, Any]) -> float:
     return 0.0
 
 
-class FsspecBackend(StorageBackend):
+class FsspecBackend(RemoteBackend):
     """One bucket (or folder) on an fsspec filesystem."""
 
     name = "fsspec"
@@ -161,18 +160,6 @@ class FsspecBackend(StorageBackend):
             return InvalidNameError(name, "conflicts with a folder or object of the same name")
         return StorageError(f"{self.location}: {type(exc).__name__}")
 
-    def _run(self, description: str, operation: Callable[[], T], name: Optional[str] = None, retry_if: Callable[[], bool] = lambda: True) -> T:
-        def attempt() -> T:
-            try:
-                return operation()
-            except Exception as exc:
-                error = self._translate(exc, name)
-                if error is exc:
-                    raise
-                raise error from exc
-
-        return self.retry.call(attempt, description=f"{description} {name or ''} at {self.location}", retry_if=retry_if)
-
     def _bucket_exists_raw(self) -> bool:
         """Whether the bucket exists; refused credentials raise instead of reading as "missing"."""
         if not self.object_store:
@@ -236,49 +223,20 @@ class FsspecBackend(StorageBackend):
         return self._run("read", lambda: self.fs.cat_file(self._path(name)), name)  # one GET: never torn
 
     def _download_to_file(self, name: str, target: BinaryIO, progress: Optional[Progress]) -> int:
-        start = target.tell() if target.seekable() else None
-        written = 0
-
-        def attempt() -> int:
-            nonlocal written
-            if written:  # the object was replaced mid-transfer: start again from the top
-                target.seek(start)  # type: ignore[arg-type]
-                target.truncate()
-                written = 0
+        @contextmanager
+        def chunks() -> Iterator[Iterator[bytes]]:
             with self.fs.open(self._path(name), "rb") as source:
-                while True:
-                    chunk = source.read(CHUNK_SIZE)
-                    if not chunk:
-                        return written
-                    target.write(chunk)
-                    written += len(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
+                yield iter(lambda: source.read(CHUNK_SIZE), b"")
 
         self._stat(name)
-        return self._run("download", attempt, name, retry_if=lambda: written == 0 or start is not None)
+        return self._download_chunks(name, target, progress, chunks)
 
     def _put_stream(self, name: str, stream: BinaryIO, length: Optional[int], content_type: str) -> ObjectInfo:
         if not self._bucket_exists():
             raise BucketNotFoundError(self.location)
         path = self._path(name)
-        try:
-            start: Optional[int] = stream.tell() if stream.seekable() else None
-        except (OSError, ValueError):
-            start = None
-        tried = False
-
-        def attempt() -> None:
-            nonlocal tried
-            if tried and start is not None:
-                stream.seek(start)
-            tried = True
-            if self.object_store:
-                self._put_committed(path, stream)
-            else:
-                self._put_renamed(path, stream)
-
-        self._run("upload", attempt, name, retry_if=lambda: start is not None)
+        write = self._put_committed if self.object_store else self._put_renamed
+        self._upload_rewindable(name, stream, lambda: write(path, stream))
         return self._stat(name)
 
     def _put_committed(self, path: str, stream: BinaryIO) -> None:

@@ -13,7 +13,7 @@ import os
 from contextlib import contextmanager
 from functools import partial
 from datetime import timedelta
-from typing import Any, BinaryIO, Callable, Iterator, Optional, TypeVar
+from typing import Any, BinaryIO, Callable, Iterator, Optional
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import certifi
@@ -35,13 +35,12 @@ from faceclips.errors import (
 from faceclips.names import validate_bucket_name
 from faceclips.objects import DeleteReport, ObjectInfo
 from faceclips.retry import RetryPolicy
-from faceclips.storage import CHUNK_SIZE, Progress, StorageBackend
+from faceclips.remote import RemoteBackend
+from faceclips.storage import CHUNK_SIZE, Progress
 
 from .listing import parse_list_page
 
 __all__ = ["MinioBackend"]
-
-T = TypeVar("T")
 
 NOT_FOUND = {"NoSuchKey", "NoSuchObject", "ResourceNotFound", "NoSuchVersion"}
 AUTH = {
@@ -80,7 +79,7 @@ def _flag(value: Any, name: str) -> bool:
     raise ConfigError(f"storage option {name} must be true or false, not {value!r}")
 
 
-class MinioBackend(StorageBackend):
+class MinioBackend(RemoteBackend):
     """One bucket on an S3-compatible server."""
 
     name = "minio"
@@ -225,18 +224,6 @@ class MinioBackend(StorageBackend):
             return InvalidNameError(name or "", str(exc))
         return StorageError(f"{self.location}: {type(exc).__name__}: {exc}")
 
-    def _run(self, description: str, operation: Callable[[], T], name: Optional[str] = None, retry_if: Callable[[], bool] = lambda: True) -> T:
-        def attempt() -> T:
-            try:
-                return operation()
-            except Exception as exc:
-                error = self._translate(exc, name)
-                if error is exc:
-                    raise
-                raise error from exc
-
-        return self.retry.call(attempt, description=f"{description} {name or ''} at {self.location}", retry_if=retry_if)
-
     # -- listing ----------------------------------------------------------------------
 
     def _list(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -277,46 +264,22 @@ class MinioBackend(StorageBackend):
             response.release_conn()
 
     def _download_to_file(self, name: str, target: BinaryIO, progress: Optional[Progress]) -> int:
-        start = target.tell() if target.seekable() else None
-        written = 0
-
-        def attempt() -> int:
-            nonlocal written
-            if written:  # a retry after a partial transfer: rewind the target
-                target.seek(start)  # type: ignore[arg-type]
-                target.truncate()
-                written = 0
+        @contextmanager
+        def chunks() -> Iterator[Iterator[bytes]]:
             response = self.client.get_object(self.bucket, name)
             try:
-                for chunk in response.stream(CHUNK_SIZE, decode_content=False):
-                    target.write(chunk)
-                    written += len(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
+                yield response.stream(CHUNK_SIZE, decode_content=False)
             finally:
                 response.close()
                 response.release_conn()
-            return written
 
-        return self._run("download", attempt, name, retry_if=lambda: written == 0 or start is not None)
+        return self._download_chunks(name, target, progress, chunks)
 
     def _put_stream(self, name: str, stream: BinaryIO, length: Optional[int], content_type: str) -> ObjectInfo:
-        try:
-            start: Optional[int] = stream.tell() if stream.seekable() else None
-        except (OSError, ValueError):
-            start = None
-        tried = False
-
-        def attempt() -> Any:
-            nonlocal tried
-            if tried and start is not None:
-                stream.seek(start)
-            tried = True
-            return self.client.put_object(
-                self.bucket, name, stream, -1 if length is None else length, content_type=content_type, part_size=self.part_size
-            )
-
-        self._run("upload", attempt, name, retry_if=lambda: start is not None)
+        size = -1 if length is None else length
+        self._upload_rewindable(
+            name, stream, lambda: self.client.put_object(self.bucket, name, stream, size, content_type=content_type, part_size=self.part_size)
+        )
         return self._stat(name)
 
     def _delete(self, name: str) -> None:
