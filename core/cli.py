@@ -49,6 +49,12 @@ def _moment(text: Optional[str]) -> Optional[datetime]:
         raise click.BadParameter(f"{text!r} is neither an age like 7d/24h/30m nor an ISO date") from None
 
 
+def _echo_kept(kept: dict[str, list[str]]) -> None:
+    """One stderr line per clip a removal kept, with the reasons."""
+    for key, reasons in kept.items():
+        click.echo(f"kept {key}: {'; '.join(reasons)}", err=True)
+
+
 def _manager(ctx: click.Context) -> FaceClipManager:
     options = ctx.obj
     if "manager" not in options:
@@ -179,8 +185,7 @@ def clips_purge(ctx: click.Context, yes: bool, dry_run: bool, prefix: str) -> No
     for names in report.removed.values():
         for object_name in names:
             click.echo(f"{verb} {object_name}")
-    for key, reasons in report.vetoed.items():
-        click.echo(f"kept {key}: {'; '.join(reasons)}", err=True)
+    _echo_kept(report.vetoed)
     click.echo(
         f"{verb} {len(report.removed)} clip(s), {report.objects_removed} object(s), {format_size(report.bytes_freed)}; "
         f"{len(report.vetoed)} kept",
@@ -262,8 +267,7 @@ def _retention(ctx: click.Context, max_age: Optional[str], max_size: Optional[st
 def _print_plan(plan: RetentionPlan) -> None:
     for removal in plan.removals:
         click.echo(f"{removal.key}\t{removal.rule}\t{removal.reason}\t{removal.size}")
-    for key, reasons in plan.kept.items():
-        click.echo(f"kept {key}: {'; '.join(reasons)}", err=True)
+    _echo_kept(plan.kept)
     click.echo(
         f"would remove {len(plan.removals)} of {plan.clips_total} clip(s) ({plan.share:.0%}), "
         f"freeing {format_size(plan.bytes_freed)} of {format_size(plan.bytes_total)}; {len(plan.kept)} kept",
@@ -302,8 +306,7 @@ def retention_apply(ctx: click.Context, force: bool, as_json: bool, **rules: Any
     else:
         for removal in report.removed:
             click.echo(f"removed {removal.key}\t{removal.rule}\t{removal.reason}")
-        for key, reasons in report.kept.items():
-            click.echo(f"kept {key}: {'; '.join(reasons)}", err=True)
+        _echo_kept(report.kept)
         click.echo(f"removed {len(report.removed)} clip(s), freed {format_size(report.bytes_freed)}; {len(report.kept)} kept", err=True)
     if report.failed:
         for name, error in report.failed.items():
