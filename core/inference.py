@@ -148,9 +148,15 @@ class InferenceConfig:
     """``"@local"``, ``"@cloud"`` (token from the environment) or a DeGirum AI server ``host[:port]``."""
     zoo: str = "faceclips-default"
     """``faceclips-default`` (built offline by ``faceclips models build``), a local zoo folder, or a cloud zoo ``org/zoo``."""
+    tile_size: int = 384
+    """Side of the overlapping tiles a large frame is also searched in, for distant faces; 0: whole frames only."""
+    tile_overlap: int = 96
+    """Overlap of neighbouring tiles: faces up to about this size are whole in some tile."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "device_type", parse_device_type(self.device_type))
+        if self.tile_size < 0 or (self.tile_size and not 0 <= self.tile_overlap < self.tile_size):
+            raise ConfigError("tile_size must be 0 (off) or larger than tile_overlap >= 0")
 
 
 def open_engine(config: InferenceConfig, plugin_manager: Optional[Any] = None) -> Any:

@@ -129,7 +129,8 @@ def test_anchor_layouts_match_the_models():
 
 @pytest.mark.parametrize("variant", ["short-range", "full-range"])
 def test_blazeface_finds_the_astronaut(zoo_ready, variant):
-    engine = open_engine(InferenceConfig(device_type="TFLITE/CPU"))
+    # the short-range model is for selfie-distance faces: whole frames only, no tiles
+    engine = open_engine(InferenceConfig(device_type="TFLITE/CPU", tile_size=0 if variant == "short-range" else 384))
     engine.variant = SHORT_RANGE if variant == "short-range" else FULL_RANGE
     if variant == "short-range":
         import degirum
@@ -177,3 +178,44 @@ def test_the_default_zoo_missing_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("FACECLIPS_ZOO_DIR", str(tmp_path / "nothing"))
     with pytest.raises(faceclips.FaceclipsError, match="run 'faceclips models build'"):
         open_engine(InferenceConfig(device_type="TFLITE/CPU"))
+
+
+def composite_frame() -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
+    """1280x720: the astronaut's face at 40, 80 and 200 px and LFW faces at 50, 110 and 170 px,
+    on a noisy background; returns the frame and the face boxes placed in it."""
+    import cv2
+
+    rng = np.random.default_rng(7)
+    frame = rng.integers(60, 140, (720, 1280, 1)).astype(np.uint8).repeat(3, axis=2)
+    head = skimage.data.astronaut()[40:240, 130:320]  # face box (179,82)-(271,175): 93 px tall here
+    boxes = []
+    x = 30
+    for height in (40, 80, 200):
+        scale = height / 93
+        crop = cv2.resize(head, (round(head.shape[1] * scale), round(head.shape[0] * scale)))
+        y = 220 - crop.shape[0] // 2
+        frame[y : y + crop.shape[0], x : x + crop.shape[1]] = crop
+        boxes.append((x + 49 * scale, y + 42 * scale, x + 141 * scale, y + 135 * scale))
+        x += crop.shape[1] + 60
+    lfw = skimage.data.lfw_subset()  # the first 100 are faces
+    x = 60
+    for index, size in ((0, 50), (40, 110), (80, 170)):
+        face = cv2.resize((lfw[index] * 255).astype(np.uint8), (size, size), interpolation=cv2.INTER_CUBIC)
+        y = 560 - size // 2
+        frame[y : y + size, x : x + size] = face[:, :, None]
+        boxes.append((x, y, x + size, y + size))
+        x += size + 250
+    return frame, boxes
+
+
+def test_every_face_from_40_to_200_px_in_a_1280x720_frame_and_nothing_else(zoo_ready):
+    engine = open_engine(InferenceConfig())
+    frame, boxes = composite_frame()
+    [faces] = engine.detect([frame])
+    assert len(faces) == len(boxes), [face.bbox for face in faces]
+    for box in boxes:
+        best = max(iou(face.bbox, box) for face in faces)
+        assert best >= 0.5, (box, [face.bbox for face in faces])
+    untiled = open_engine(InferenceConfig(tile_size=0))
+    [whole_only] = untiled.detect([frame])
+    assert len(whole_only) < len(boxes)  # the tiles are what finds the distant faces

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-__all__ = ["BlazeFaceVariant", "SHORT_RANGE", "FULL_RANGE", "FaceDetection", "anchors", "letterbox", "decode"]
+__all__ = ["BlazeFaceVariant", "SHORT_RANGE", "FULL_RANGE", "FaceDetection", "anchors", "letterbox", "decode", "tiles", "merge"]
 
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
 
@@ -69,6 +69,44 @@ class Letterbox(NamedTuple):
     side: float
     pad_x: float
     pad_y: float
+
+
+def tiles(width: int, height: int, side: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping square tiles ``(x, y, w, h)`` covering a frame; none when the frame fits in one."""
+    if max(width, height) <= side:
+        return []
+    step = side - overlap
+
+    def starts(length: int) -> list[int]:
+        if length <= side:
+            return [0]
+        positions = list(range(0, length - side, step))
+        return positions + [length - side]
+
+    return [(x, y, min(side, width), min(side, height)) for y in starts(height) for x in starts(width)]
+
+
+def merge(faces: list[FaceDetection], iou: float = 0.3, containment: float = 0.7) -> list[FaceDetection]:
+    """One detection per face across overlapping views: the best score wins; a box overlapping it,
+    or mostly inside it (a face cut at a tile edge), is dropped."""
+    kept: list[FaceDetection] = []
+    for face in sorted(faces, key=lambda f: -f.score):
+        box = np.asarray(face.bbox)
+        duplicate = False
+        for other in kept:
+            ob = np.asarray(other.bbox)
+            inter_w = min(box[2], ob[2]) - max(box[0], ob[0])
+            inter_h = min(box[3], ob[3]) - max(box[1], ob[1])
+            if inter_w <= 0 or inter_h <= 0:
+                continue
+            inter = inter_w * inter_h
+            area, other_area = (box[2] - box[0]) * (box[3] - box[1]), (ob[2] - ob[0]) * (ob[3] - ob[1])
+            if inter / (area + other_area - inter) > iou or inter / min(area, other_area) > containment:
+                duplicate = True
+                break
+        if not duplicate:
+            kept.append(face)
+    return kept
 
 
 def letterbox(frame: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:

@@ -9,7 +9,7 @@ import numpy as np
 from faceclips.inference import DeviceChoice, InferenceConfig, InferenceError
 
 from . import runtime
-from .blazeface import FaceDetection, decode, letterbox
+from .blazeface import FaceDetection, Letterbox, decode, letterbox, merge, tiles
 from .zoo import DEFAULT_MODELS, detector_for, resolve_zoo
 
 __all__ = ["DegirumEngine"]
@@ -23,6 +23,8 @@ class DegirumEngine:
         import degirum
 
         self.device_type = choice.device_type
+        self.tile_size = config.tile_size
+        self.tile_overlap = config.tile_overlap
         self.host = runtime.host_address(config.host)
         zoo_url, local = resolve_zoo(config.zoo)
         if config.zoo == "faceclips-default":
@@ -45,19 +47,33 @@ class DegirumEngine:
             raise InferenceError(f"cannot load {name} on {self.device_type} at {self.host}: {type(exc).__name__}: {exc}") from None
 
     def detect(self, frames: Iterable[np.ndarray]) -> list[list[FaceDetection]]:
-        """Faces in each RGB frame (H x W x 3 uint8), batched through ``predict_batch``."""
-        fits = []
+        """Faces in each RGB frame (H x W x 3 uint8), batched through ``predict_batch``.
+
+        Each frame is seen whole (large faces) and, when tiling is on and the frame is larger
+        than a tile, as overlapping tiles (small, distant faces); the views are merged.
+        """
+        views: list[tuple[int, Letterbox]] = []  # (frame index, mapping back to that frame)
 
         def tensors() -> Iterable[np.ndarray]:
-            for frame in frames:
-                tensor, fit = letterbox(np.asarray(frame), self.variant.size)
-                fits.append(fit)
+            for index, frame in enumerate(frames):
+                frame = np.asarray(frame)
+                tensor, fit = letterbox(frame, self.variant.size)
+                views.append((index, fit))
                 yield tensor
+                if not self.tile_size:
+                    continue
+                for x, y, w, h in tiles(frame.shape[1], frame.shape[0], self.tile_size, self.tile_overlap):
+                    tensor, fit = letterbox(frame[y : y + h, x : x + w], self.variant.size)
+                    views.append((index, Letterbox(fit.side, fit.pad_x - x, fit.pad_y - y)))
+                    yield tensor
 
-        results = []
-        for index, result in enumerate(self.detector.predict_batch(tensors())):
-            results.append(decode(self.variant, result.results, fits[index]))
-        return results
+        found: list[list[FaceDetection]] = []
+        for position, result in enumerate(self.detector.predict_batch(tensors())):
+            index, fit = views[position]
+            while len(found) <= index:
+                found.append([])
+            found[index].extend(decode(self.variant, result.results, fit))
+        return [merge(faces) for faces in found]
 
     def close(self) -> None:
         self.detector = None
