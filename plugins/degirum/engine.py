@@ -9,8 +9,8 @@ import numpy as np
 from faceclips.inference import DeviceChoice, InferenceConfig, InferenceError
 
 from . import runtime
-from .blazeface import FaceDetection, Letterbox, decode, letterbox, merge, tiles
-from .zoo import DEFAULT_MODELS, detector_for, resolve_zoo
+from .blazeface import FaceDetection, Letterbox, crop_face, decode, letterbox, merge, tiles
+from .zoo import DEFAULT_MODELS, EMBEDDING_FAMILY, detector_for, embedder_for, resolve_zoo
 
 __all__ = ["DegirumEngine"]
 
@@ -32,6 +32,7 @@ class DegirumEngine:
             if name is None:
                 raise InferenceError(f"the default zoo has no face detector for {self.device_type}; choose TFLITE/CPU or another zoo")
             self.variant = DEFAULT_MODELS[name]
+            embedder = embedder_for(self.device_type)
         else:
             models = choice.engine.models.get(self.device_type)
             if not models:
@@ -43,6 +44,9 @@ class DegirumEngine:
             zoo = degirum.connect(address, zoo_url, token)
             # Pinned: exactly the chosen device type, never a list to fall back through.
             self.detector = zoo.load_model(name, device_type=self.device_type)
+            known = set(zoo.list_models())
+            self.embedder_name = embedder if embedder in known else None
+            self.embedder = zoo.load_model(embedder, device_type=self.device_type) if self.embedder_name else None
         except Exception as exc:
             raise InferenceError(f"cannot load {name} on {self.device_type} at {self.host}: {type(exc).__name__}: {exc}") from None
 
@@ -75,11 +79,46 @@ class DegirumEngine:
             found[index].extend(decode(self.variant, result.results, fit))
         return [merge(faces) for faces in found]
 
+    embedding_family = EMBEDDING_FAMILY
+    """What the embeddings are comparable with: same weights and preprocessing."""
+
+    def embed(self, crops: Iterable[np.ndarray]) -> list[np.ndarray]:
+        """A unit-length 512-d embedding per RGB face crop (any size; see :func:`crop`), batched."""
+        if self.embedder is None:
+            raise InferenceError("this zoo has no face embedder: run 'faceclips models build' (without --detector-only)")
+        import cv2
+
+        def tensors() -> Iterable[np.ndarray]:
+            for crop in crops:
+                image = np.asarray(crop)[:, :, :3]
+                if image.shape[:2] != (160, 160):
+                    image = cv2.resize(image, (160, 160), interpolation=cv2.INTER_AREA if image.shape[0] > 160 else cv2.INTER_LINEAR)
+                yield ((image.astype(np.float32) - 127.5) / 128.0)[None, ...]
+
+        vectors = []
+        for result in self.embedder.predict_batch(tensors()):
+            vector = np.asarray(result.results[0]["data"], dtype=np.float32).reshape(-1)
+            norm = float(np.linalg.norm(vector))
+            vectors.append(vector / norm if norm > 0 else vector)
+        return vectors
+
+    @staticmethod
+    def crop(frame: np.ndarray, face: FaceDetection) -> np.ndarray:
+        """The upright 160 x 160 crop of a detected face that :meth:`embed` expects."""
+        return crop_face(np.asarray(frame), face)
+
     def close(self) -> None:
         self.detector = None
+        self.embedder = None
 
     def describe(self) -> dict[str, Any]:
-        return {"device_type": self.device_type, "host": self.host, "detector": self.variant.name}
+        return {
+            "device_type": self.device_type,
+            "host": self.host,
+            "detector": self.variant.name,
+            "embedder": self.embedder_name,
+            "embedding_family": self.embedding_family,
+        }
 
     @staticmethod
     def model_names() -> Sequence[str]:
