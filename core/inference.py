@@ -170,7 +170,9 @@ def open_engine(config: InferenceConfig, plugin_manager: Optional[Any] = None) -
         return spec.load_probe()(host)
 
     try:
-        choice = select_device(config.device_type, engines, config.host, probe)
+        choice = select_device(
+            config.device_type, engines, config.host, probe, usable=lambda spec, device: spec.load_supports()(device, config.zoo)
+        )
     except DeviceNotPresentError as exc:
         hints = []
         for spec in engines.values():

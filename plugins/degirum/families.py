@@ -58,7 +58,7 @@ FAMILIES: dict[str, Family] = {
         "TensorFlow Lite on CPU (bundled) and Coral Edge TPU",
     ),
     "ONNX": Family(
-        "ONNX", ("CPU",), ("onnxruntime==1.20.1 exactly (faceclips preloads it)",),
+        "ONNX", ("CPU",), ("onnxruntime==1.20.1 exactly: pip install 'faceclips[onnx]' (faceclips preloads it)",),
         {},
         "ONNX Runtime on CPU",
     ),
@@ -102,6 +102,7 @@ def spec(runtime: str) -> InferenceEngineSpec:
         name=f"degirum-{runtime.lower()}",
         factory="faceclips.plugins.degirum.engine:DegirumEngine",
         probe="faceclips.plugins.degirum.runtime:present_device_types",
+        supports="faceclips.plugins.degirum.zoo:supports",
         device_types=tuple(f"{runtime}/{device}" for device in family.devices),
         prerequisites=family.prerequisites,
         models=family.models,

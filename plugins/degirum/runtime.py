@@ -61,7 +61,11 @@ def prepare() -> None:
         if _prepared:
             return
         _prepared = True
-        if importlib.util.find_spec("onnxruntime") is None:
+        try:
+            found = importlib.util.find_spec("onnxruntime") is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
             _onnx_problem = f"ONNX/CPU needs onnxruntime=={ONNXRUNTIME_VERSION}: pip install onnxruntime=={ONNXRUNTIME_VERSION}"
             return
         version = importlib.metadata.version("onnxruntime")
