@@ -308,3 +308,51 @@ def test_tflite_and_onnx_agree(zoo_ready, present):
     assert iou(face_t.bbox, face_o.bbox) > 0.95 and iou(face_o.bbox, ASTRONAUT_FACE) >= 0.7
     crop = tflite.crop(astronaut, face_t)
     assert float(tflite.embed([crop])[0] @ onnx.embed([crop])[0]) >= 0.99
+
+
+@pytest.fixture
+def ai_server(zoo_ready):
+    """A real DeGirum AI server (``degirum server start``) serving the default zoo on a free port."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import degirum
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [str(Path(sys.executable).parent / "degirum"), "server", "start", "--zoo", str(default_zoo_dir()), "--port", str(port), "--protocol", "asio"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    address = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            degirum.get_supported_devices(address)
+            break
+        except Exception:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"the DeGirum AI server did not start on {address}")
+            time.sleep(0.5)
+    yield address
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def test_a_degirum_ai_server_serves_the_same_zoo(ai_server):
+    engine = open_engine(InferenceConfig(host=ai_server, device_type="TFLITE/CPU"))
+    assert engine.describe()["host"] == ai_server
+    astronaut = skimage.data.astronaut()
+    [[face]] = engine.detect([astronaut])
+    assert iou(face.bbox, ASTRONAUT_FACE) >= 0.7
+    local = open_engine(InferenceConfig(device_type="TFLITE/CPU"))
+    crop = local.crop(astronaut, face)
+    assert float(engine.embed([crop])[0] @ local.embed([crop])[0]) >= 0.999  # the same model, served
+    with pytest.raises(DeviceNotPresentError, match=f"device HAILORT/HAILO8 is not present on {ai_server}; present: "):
+        open_engine(InferenceConfig(host=ai_server, device_type="HAILORT/HAILO8"))

@@ -26,7 +26,13 @@ class DegirumEngine:
         self.tile_size = config.tile_size
         self.tile_overlap = config.tile_overlap
         self.host = runtime.host_address(config.host)
-        zoo_url, local = resolve_zoo(config.zoo)
+        server = self.host not in ("@local", "@cloud")
+        if server and config.zoo == "faceclips-default":
+            zoo_url = ""  # an AI server serves its own zoo: start it with --zoo <the default zoo folder>
+        else:
+            zoo_url, local = resolve_zoo(config.zoo)
+            if server and local:
+                zoo_url = ""  # a server cannot read this machine's folder; it serves the one it was given
         if config.zoo == "faceclips-default":
             name = detector_for(self.device_type)
             if name is None:

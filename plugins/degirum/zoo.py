@@ -84,7 +84,7 @@ def embedder_for(device_type: str) -> Optional[str]:
 
 
 def supports(device_type: str, zoo: str) -> bool:
-    """Whether the zoo has face models for the device type (``auto`` only picks such devices)."""
+    """Whether the local default zoo has face models for the device type (``auto`` only picks such devices)."""
     if zoo != "faceclips-default":
         return True  # vendor and folder zoos: the family's declared models decide, at load time
     index_file = default_zoo_dir() / "models.json"
