@@ -110,18 +110,20 @@ def merge(faces: list[FaceDetection], iou: float = 0.3, containment: float = 0.7
 
 
 def letterbox(frame: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
-    """Pad an RGB frame to a centred square, resize to ``size``, scale to [-1, 1] (NHWC float32)."""
+    """Fit an RGB frame into a centred ``size`` square (resized first, then padded with black),
+    scaled to [-1, 1] as NHWC float32; the :class:`Letterbox` maps model coordinates back."""
     import cv2
 
     height, width = frame.shape[:2]
-    side = max(height, width)
-    pad_x, pad_y = (side - width) / 2, (side - height) / 2
-    square = np.zeros((side, side, 3), dtype=np.uint8)
-    top, left = int(pad_y), int(pad_x)
-    square[top : top + height, left : left + width] = frame[:, :, :3]
-    resized = cv2.resize(square, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_LINEAR)
-    tensor = (resized.astype(np.float32) / 127.5 - 1.0)[None, ...]
-    return tensor, Letterbox(float(side), float(left), float(top))
+    scale = size / max(height, width)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    resized = cv2.resize(frame[:, :, :3], (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    left, top = (size - new_w) // 2, (size - new_h) // 2
+    tensor = np.full((1, size, size, 3), -1.0, dtype=np.float32)
+    tensor[0, top : top + new_h, left : left + new_w] = resized * np.float32(1 / 127.5) - np.float32(1.0)
+    # model pixel p is frame pixel (p - pad) * width / new_w: express as side and pad in frame pixels
+    side = size * width / new_w
+    return tensor, Letterbox(side, left * width / new_w, top * height / new_h)
 
 
 def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:

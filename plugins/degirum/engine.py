@@ -12,7 +12,12 @@ from . import runtime
 from .blazeface import FaceDetection, Letterbox, crop_face, decode, letterbox, merge, tiles
 from .zoo import DEFAULT_MODELS, EMBEDDING_FAMILY, detector_for, embedder_for, resolve_zoo
 
-__all__ = ["DegirumEngine"]
+__all__ = ["DegirumEngine", "QUEUE_DEPTH"]
+
+QUEUE_DEPTH = {"TFLITE/CPU": 1}
+"""``predict_batch`` queue depth per device type where DeGirum's default (8) is slow: measured with
+degirum 1.5 on 2 cores, the local TFLite agent takes 44-94 ms per BlazeFace frame with a queue
+deeper than 1, and 4.4 ms with 1 (benchmarks/inference.py)."""
 
 
 class DegirumEngine:
@@ -53,6 +58,10 @@ class DegirumEngine:
             known = set(zoo.list_models())
             self.embedder_name = embedder if embedder in known else None
             self.embedder = zoo.load_model(embedder, device_type=self.device_type) if self.embedder_name else None
+            depth = QUEUE_DEPTH.get(self.device_type)
+            for model in (self.detector, self.embedder):
+                if depth is not None and model is not None:
+                    model.frame_queue_depth = depth
         except Exception as exc:
             raise InferenceError(f"cannot load {name} on {self.device_type} at {self.host}: {type(exc).__name__}: {exc}") from None
 
