@@ -19,6 +19,7 @@ from typing import Any, Optional
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
@@ -390,7 +391,7 @@ def plugins_command(as_json: bool) -> None:
     for column in ("name", "distribution", "version", "hooks"):
         table.add_column(column, overflow="fold")
     for info in infos:
-        table.add_row(info.name, info.distribution or "-", info.version or "-", ", ".join(info.hooks))
+        table.add_row(escape(info.name), escape(info.distribution or "-"), escape(info.version or "-"), ", ".join(info.hooks))
     console.print(table)
     table = Table(title="components", title_justify="left")
     for column in ("kind", "name", "serves", "status"):
@@ -398,10 +399,10 @@ def plugins_command(as_json: bool) -> None:
     for item in components:
         serves = ", ".join([f"{s}://" for s in item["schemes"]] + item["device_types"])
         status = "available" if item["available"] else f"needs: {item['install']}"
-        table.add_row(item["kind"], item["name"], serves, status)
+        table.add_row(item["kind"], escape(item["name"]), escape(serves), escape(status))
     console.print(table)
     for name, reason in pm.failed.items():
-        console.print(f"[red]failed[/red] {name}: {reason}", highlight=False)
+        console.print(f"[red]failed[/red] {escape(name)}: {escape(reason)}", highlight=False)
 
 
 _commands_registered = False

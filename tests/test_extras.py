@@ -52,3 +52,13 @@ def test_a_missing_extra_is_listed_and_names_the_pip_command(blocked, url, hint)
     used = faceclips_without(blocked, "--url", url, "clips", "list")
     assert used.returncode == 1
     assert used.stderr.strip().splitlines() == [f"error: storage backend '{name}' needs an optional dependency (missing module '{sorted(blocked)[0] if name == 'minio' else 'fsspec'}'); install it with: {hint}"]
+
+
+def test_models_commands_and_plugins_work_without_the_degirum_extra():
+    listed = faceclips_without({"degirum", "numpy", "cv2"}, "models", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    families = json.loads(listed.stdout)["families"]
+    assert len(families) == 10 and "HAILORT/HAILO8" in families["degirum-hailort"]["device_types"]
+    plugins = faceclips_without({"degirum", "numpy", "cv2"}, "plugins", "--json")
+    components = {c["name"]: c for c in json.loads(plugins.stdout)["components"]}
+    assert components["degirum-tflite"] == {**components["degirum-tflite"], "available": False, "install": "pip install 'faceclips[degirum]'"}

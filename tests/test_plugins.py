@@ -182,6 +182,9 @@ def test_a_backend_whose_extra_is_missing_is_listed_and_fails_with_the_pip_comma
         faceclips.get_plugin_manager().get_inference_engine("acme-npu").load_factory()
     assert main(["--url", "acme://bucket", "clips", "list"]) == 1
     assert "pip install 'faceclips-acme[sdk]'" in capsys.readouterr().err
+    assert main(["plugins"]) == 0
+    table = capsys.readouterr().out
+    assert "faceclips-acme[sdk]" in table.replace("\n", "").replace(" ", "").replace("│", "")  # not eaten as markup
     assert main(["plugins", "--json"]) == 0
     components = {c["name"]: c for c in json.loads(capsys.readouterr().out)["components"]}
     assert components["acme"]["available"] is False

@@ -8,11 +8,12 @@ MediaPipe's ``SsdAnchorsCalculator`` and ``TensorsToDetectionsCalculator`` optio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
+
+from .variants import FULL_RANGE, SHORT_RANGE, BlazeFaceVariant
 
 __all__ = ["BlazeFaceVariant", "SHORT_RANGE", "FULL_RANGE", "FaceDetection", "anchors", "letterbox", "decode", "tiles", "merge", "crop_face"]
 
@@ -25,23 +26,6 @@ class FaceDetection(NamedTuple):
     bbox: tuple[float, float, float, float]
     score: float
     landmarks: tuple[tuple[float, float], ...]
-
-
-@dataclass(frozen=True)
-class BlazeFaceVariant:
-    """One BlazeFace model: its input size and anchor layout."""
-
-    name: str
-    filename: str
-    size: int
-    strides: tuple[int, ...]
-    anchors_per_layer: int  # 1 aspect ratio, plus 1 interpolated scale when > 1
-    min_score: float = 0.5
-    nms_iou: float = 0.3
-
-
-SHORT_RANGE = BlazeFaceVariant("blazeface-short-range", "face_detection_short_range.tflite", 128, (8, 16, 16, 16), 2)
-FULL_RANGE = BlazeFaceVariant("blazeface-full-range", "face_detection_full_range.tflite", 192, (4,), 1, min_score=0.5)
 
 
 @lru_cache(maxsize=None)

@@ -23,7 +23,7 @@ from typing import Any, Optional
 from faceclips.errors import ConfigError
 from faceclips.inference import InferenceError
 
-from .blazeface import FULL_RANGE, SHORT_RANGE
+from .variants import FULL_RANGE, SHORT_RANGE
 
 __all__ = ["default_zoo_dir", "build_default_zoo", "resolve_zoo", "supports", "DEFAULT_MODELS", "detector_for", "embedder_for"]
 
