@@ -130,9 +130,9 @@ def select_device(
             raise InferenceError(f"the configured model zoo has no face models for {wanted}")
         return DeviceChoice(wanted, spec, host)
     for device in preference:
-        spec = served.get(device)
-        if spec is not None and device in present and (usable is None or usable(spec, device)):
-            return DeviceChoice(device, spec, host)
+        candidate = served.get(device)
+        if candidate is not None and device in present and (usable is None or usable(candidate, device)):
+            return DeviceChoice(device, candidate, host)
     raise DeviceNotPresentError(
         "auto (" + ", ".join(device for device in preference if device in served) + ")", host, present
     )

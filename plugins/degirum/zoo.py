@@ -115,9 +115,9 @@ def _fetch(requirement: str, pattern: str, folder: Path, wheel: Optional[Path]) 
     sources = folder / "sources"
     sources.mkdir(parents=True, exist_ok=True)
     if wheel is None:
-        kept = sorted(sources.glob(pattern))
-        if kept:
-            return kept[-1]
+        found = sorted(sources.glob(pattern))
+        if found:
+            return found[-1]
         done = subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(sources), requirement],
             capture_output=True, text=True,
