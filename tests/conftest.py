@@ -86,6 +86,17 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
+def own_server(tmp_path: Path):
+    """A SeaweedFS server of the test's own, which the test may stop and restart."""
+    from faceclips.testing.seaweedfs import SeaweedFS
+
+    server = SeaweedFS(tmp_path / "seaweedfs")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def s3_bucket(s3_server) -> str:
     """The name of a new, empty bucket on the session's S3 server."""
     from minio import Minio

@@ -13,7 +13,7 @@ import skimage.data
 import faceclips
 from faceclips.recording import ClipUploader, FrameRing, TimedFrame, encode_h264
 from faceclips.retry import RetryPolicy
-from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
+from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY
 
 
 def moving_astronaut(count: int, fps: float, jitter: float = 0.0, start: float = 1000.0) -> list[TimedFrame]:
@@ -77,12 +77,6 @@ def test_the_ring_keeps_the_pre_trigger_seconds():
     assert len(kept) == 21 and kept[0].timestamp == pytest.approx(7.9) and kept[-1].timestamp == pytest.approx(9.9)
 
 
-@pytest.fixture
-def own_server(tmp_path):
-    server = SeaweedFS(tmp_path / "seaweedfs")
-    server.start()
-    yield server
-    server.stop()
 
 
 def s3_manager(server, bucket: str) -> faceclips.FaceClipManager:

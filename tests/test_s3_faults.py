@@ -11,18 +11,11 @@ import uuid
 import pytest
 
 import faceclips
-from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY, SeaweedFS
+from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY
 
 FAST_RETRY = {"retry_attempts": 2, "retry_initial_delay_s": 0.05, "retry_max_delay_s": 0.2}
 
 
-@pytest.fixture
-def own_server(tmp_path):
-    """A server of this test's own, so it can be stopped and restarted."""
-    server = SeaweedFS(tmp_path / "seaweedfs")
-    server.start()
-    yield server
-    server.stop()
 
 
 def minio_config(server, bucket: str, secret: str = SECRET_KEY) -> faceclips.StorageConfig:
