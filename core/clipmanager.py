@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, BinaryIO, Dict, Iterator, Optional, Union
 
-from .clipparts import ANNOTATED, JSON, KEEP_PART, KEEP_REASON, KEEP_SUFFIX, ORIGINAL, ClipClassifier
+from .clipparts import ANNOTATED, JSON, KEEP_PART, KEEP_REASON, ORIGINAL, ClipClassifier, is_held
 from .clips import Clip
 from .config import StorageConfig
 from .connect import open_storage
-from .errors import ConfigError, PartialFailureError, RemovalVetoedError, StorageError
+from .errors import ConfigError, ObjectNotFoundError, PartialFailureError, RemovalVetoedError, StorageError
 from .names import validate_object_name, validate_segment
 from .objects import ObjectInfo
 from .pluginmanager import KEEP_PLUGIN, PluginManager, get_plugin_manager
@@ -236,8 +236,6 @@ class FaceClipManager:
         for clip in self.iter_clips(prefix=key):
             if clip.key == key:
                 return clip
-        from .errors import ObjectNotFoundError
-
         raise ObjectNotFoundError(key, self.storage.location)
 
     # -- reading ----------------------------------------------------------------
@@ -275,8 +273,8 @@ class FaceClipManager:
         """Reasons plugins give for keeping these objects of a clip (empty: they may go)."""
         hook = self.plugins.hook.faceclips_before_remove
         if clip is not None and all(impl.plugin_name == KEEP_PLUGIN for impl in hook.get_hookimpls()):
-            # Only the core's keep check is registered: answer it inline (bulk removals are hot).
-            return [KEEP_REASON] if KEEP_PART in clip and names != [clip_key + KEEP_SUFFIX] else []
+            # Only the core's keep check is registered: ask it directly (bulk removals are hot).
+            return [KEEP_REASON] if is_held(clip_key, names, clip, lambda: True) else []
         answers = hook(manager=self, clip_key=clip_key, object_names=names, clip=clip)
         return [answer.reason if isinstance(answer, Veto) else str(answer) for answer in answers if answer]
 

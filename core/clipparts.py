@@ -8,7 +8,7 @@ annotated clips, and ``door_annotated_2.mp4`` is the original of ``door_annotate
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from .hookspecs import hookimpl
 from .types import ClipPartMatch, ClipPartSpec, Veto
@@ -50,11 +50,16 @@ class KeepPlugin:
 
     @hookimpl
     def faceclips_before_remove(self, manager: Any, clip_key: str, object_names: list[str], clip: Optional["Clip"]) -> Optional[Veto]:
-        marker = clip_key + KEEP_SUFFIX
-        if object_names == [marker]:
-            return None  # releasing the hold itself
-        kept = (KEEP_PART in clip) if clip is not None else manager.storage.exists(marker)
+        kept = is_held(clip_key, object_names, clip, lambda: manager.storage.exists(clip_key + KEEP_SUFFIX))
         return Veto(KEEP_REASON, plugin="faceclips.keep") if kept else None
+
+
+def is_held(clip_key: str, object_names: list[str], clip: Optional["Clip"], marker_exists: Callable[[], bool]) -> bool:
+    """Whether removing ``object_names`` of a clip breaks its legal hold. Removing the marker alone
+    releases the hold; a listed ``clip`` answers without I/O, else ``marker_exists`` is asked."""
+    if object_names == [clip_key + KEEP_SUFFIX]:
+        return False
+    return (KEEP_PART in clip) if clip is not None else marker_exists()
 
 
 class ClipClassifier:
@@ -84,11 +89,6 @@ class ClipClassifier:
     def has_plugin_classifier(self) -> bool:
         """True when a plugin implements ``faceclips_classify_object``."""
         return self._hook is not None
-
-    @property
-    def parts(self) -> list[str]:
-        """Names of every declared part."""
-        return list(self._suffix_of)
 
     def classify(self, object_name: str) -> Optional[ClipPartMatch]:
         """Return the clip and part ``object_name`` belongs to, or ``None`` for other objects."""

@@ -14,7 +14,6 @@ removing any part of a kept clip.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -23,7 +22,6 @@ from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, NamedTuple, Optional, Union
 
-from .clipparts import KEEP_PART, ClipClassifier
 from .clipmanager import gc_paused
 from .clips import Clip
 from .errors import ConfigError, FaceclipsError, StorageError
@@ -308,12 +306,3 @@ class Retention:
 
 _clip_time = Clip.mtime.fget  # type: ignore[attr-defined]
 _size_of = itemgetter(1)
-
-
-def read_keep_marker(manager: Any, key: str) -> dict[str, Any]:
-    """The JSON a keep marker holds (reason, who, when)."""
-    return json.loads(manager.storage.get_bytes(manager.classifier.object_name(key, KEEP_PART)))
-
-
-def keep_marker_name(classifier: ClipClassifier, key: str) -> str:
-    return classifier.object_name(key, KEEP_PART)

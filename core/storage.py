@@ -21,11 +21,9 @@ import builtins
 import io
 import mimetypes
 import os
-import shutil
 import tempfile
-import uuid
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
+from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, Callable, ContextManager, Iterable, Iterator, Optional, Union
@@ -188,7 +186,7 @@ class StorageBackend(ABC):
             os.replace(temp, path)
             return count
         except BaseException:
-            with _suppress_os_error():
+            with suppress(OSError):
                 os.unlink(temp)
             raise
 
@@ -256,21 +254,3 @@ class StorageBackend(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.location}>"
-
-
-@contextmanager
-def _suppress_os_error() -> Iterator[None]:
-    try:
-        yield
-    except OSError:
-        pass
-
-
-def rmtree_quiet(path: Union[str, "os.PathLike[str]"]) -> None:
-    """Remove a folder tree, ignoring errors (for temporary folders)."""
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def unique_suffix() -> str:
-    """A short random suffix for temporary and collision-free names."""
-    return uuid.uuid4().hex

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -135,6 +135,3 @@ class DegirumEngine:
             "embedding_family": self.embedding_family,
         }
 
-    @staticmethod
-    def model_names() -> Sequence[str]:
-        return list(DEFAULT_MODELS)

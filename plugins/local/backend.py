@@ -100,7 +100,7 @@ class LocalBackend(StorageBackend):
             raise InvalidNameError(name, "resolves outside the bucket (through a symbolic link)")
         return path
 
-    def _missing(self, name: str, exc: OSError) -> StorageError:
+    def _missing(self, name: str) -> StorageError:
         if not os.path.isdir(self._bucket_dir):
             return BucketNotFoundError(self.location)
         return ObjectNotFoundError(name, self.location)
@@ -213,7 +213,7 @@ class LocalBackend(StorageBackend):
         try:
             st = os.stat(path)
         except (FileNotFoundError, NotADirectoryError) as exc:
-            raise self._missing(name, exc) from exc
+            raise self._missing(name) from exc
         except OSError as exc:
             raise self._os_error("stat", name, exc) from exc
         if not stat_module.S_ISREG(st.st_mode):
@@ -226,7 +226,7 @@ class LocalBackend(StorageBackend):
         try:
             handle = open(path, "rb")  # noqa: SIM115 - closed by the with-block below
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
-            raise self._missing(name, exc) from exc
+            raise self._missing(name) from exc
         except OSError as exc:
             raise self._os_error("read", name, exc) from exc
         with handle:
@@ -272,7 +272,7 @@ class LocalBackend(StorageBackend):
         try:
             os.unlink(path)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
-            raise self._missing(name, exc) from exc
+            raise self._missing(name) from exc
         except OSError as exc:
             raise self._os_error("delete", name, exc) from exc
         self._prune(os.path.dirname(path))
