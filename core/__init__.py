@@ -37,6 +37,10 @@ from .objects import DeleteReport, ObjectInfo
 from .pluginmanager import PluginManager, get_plugin_manager, reset_plugin_manager
 from .storage import StorageBackend
 from .timestamps import Timestamp
+from .identities import IdentityDB
+from .recognizer import FaceRecognizer
+from .settings import Settings, load_settings
+from .tracker import FaceTracker
 from .types import (
     ClipPartMatch,
     ClipPartSpec,
@@ -44,6 +48,8 @@ from .types import (
     NotifierSpec,
     RetentionPolicySpec,
     StorageBackendSpec,
+    TrackerSpec,
+    FaceFilterSpec,
     Veto,
 )
 
@@ -73,6 +79,13 @@ __all__ = [
     "InferenceEngineSpec",
     "NotifierSpec",
     "RetentionPolicySpec",
+    "TrackerSpec",
+    "FaceFilterSpec",
+    "FaceTracker",
+    "FaceRecognizer",
+    "IdentityDB",
+    "Settings",
+    "load_settings",
     "ClipPartSpec",
     "ClipPartMatch",
     "Veto",

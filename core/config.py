@@ -234,8 +234,8 @@ class StorageConfig:
     __str__ = __repr__
 
 
-SECTIONS = ("storage", "retention")
-"""Top-level tables of a faceclips TOML file (later issues add more)."""
+SECTIONS = ("storage", "retention", "inference", "recognizer", "tracker", "alerts")
+"""Top-level tables of a faceclips TOML file (see :mod:`faceclips.settings`)."""
 
 
 def read_config_file(path: Union[str, os.PathLike[str]]) -> dict[str, Any]:

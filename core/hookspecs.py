@@ -25,8 +25,10 @@ if TYPE_CHECKING:
         ClipPartMatch,
         ClipPartSpec,
         InferenceEngineSpec,
+        FaceFilterSpec,
         NotifierSpec,
         RetentionPolicySpec,
+        TrackerSpec,
         StorageBackendSpec,
         Veto,
     )
@@ -92,6 +94,47 @@ class FaceclipsSpecs:
             @faceclips.hookimpl
             def faceclips_notifiers():
                 yield NotifierSpec(name="console", factory="my_plugin.notify:Console")
+        """
+
+    @hookspec
+    def faceclips_trackers(self) -> Iterable["TrackerSpec"]:
+        """Register multi-object trackers that give faces stable track ids across frames.
+
+        ``factory(fps=..., **settings)`` returns an object with ``update(faces)`` (a list of
+        :class:`~faceclips.faces.FaceDetection`, returning one track id or None per face) and
+        ``reset()``. The tracker configuration names one (``tracker = "bytetrack"``).
+
+        Example::
+
+            class Centroid:
+                def __init__(self, fps, max_jump=50):
+                    ...
+                def update(self, faces):
+                    return [self._nearest_track(face) for face in faces]
+                def reset(self):
+                    self._tracks.clear()
+
+            @faceclips.hookimpl
+            def faceclips_trackers():
+                yield TrackerSpec(name="centroid", factory=Centroid)
+        """
+
+    @hookspec
+    def faceclips_face_filters(self) -> Iterable["FaceFilterSpec"]:
+        """Register face filters: pipeline stages deciding which tracked faces are recognised.
+
+        ``factory(**settings)`` returns an object with ``keep(face, width, height) -> bool``.
+        Filters run in the order the configuration lists them (``[[tracker.filters]]``).
+
+        Example (only faces in the left half of the frame)::
+
+            class LeftHalf:
+                def keep(self, face, width, height):
+                    return (face.bbox[0] + face.bbox[2]) / 2 < width / 2
+
+            @faceclips.hookimpl
+            def faceclips_face_filters():
+                yield FaceFilterSpec(name="left_half", factory=LeftHalf)
         """
 
     @hookspec

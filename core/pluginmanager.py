@@ -27,7 +27,16 @@ import pluggy
 from . import hookspecs
 from .clipparts import CorePartsPlugin, KeepPlugin
 from .errors import PluginConflictError, PluginError, UnknownComponentError
-from .types import ClipPartSpec, ComponentSpec, InferenceEngineSpec, NotifierSpec, RetentionPolicySpec, StorageBackendSpec
+from .types import (
+    ClipPartSpec,
+    ComponentSpec,
+    FaceFilterSpec,
+    InferenceEngineSpec,
+    NotifierSpec,
+    RetentionPolicySpec,
+    StorageBackendSpec,
+    TrackerSpec,
+)
 
 __all__ = [
     "PluginManager",
@@ -208,6 +217,22 @@ class PluginManager(pluggy.PluginManager):
     def retention_policies(self) -> dict[str, RetentionPolicySpec]:
         """Registered retention policies by name."""
         return self._named("faceclips_retention_policies", RetentionPolicySpec, lambda spec: ())
+
+    def trackers(self) -> dict[str, TrackerSpec]:
+        """Registered trackers by name."""
+        return self._named("faceclips_trackers", TrackerSpec, lambda spec: ())
+
+    def face_filters(self) -> dict[str, FaceFilterSpec]:
+        """Registered face filters by name."""
+        return self._named("faceclips_face_filters", FaceFilterSpec, lambda spec: ())
+
+    def get_tracker(self, name: str) -> TrackerSpec:
+        """The tracker registered under ``name``."""
+        return _lookup(self.trackers(), name, "tracker")
+
+    def get_face_filter(self, name: str) -> FaceFilterSpec:
+        """The face filter registered under ``name``."""
+        return _lookup(self.face_filters(), name, "face filter")
 
     def get_retention_policy(self, name: str) -> RetentionPolicySpec:
         """The retention policy registered under ``name``."""

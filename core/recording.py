@@ -153,7 +153,7 @@ class ClipUploader:
         spool: Union[str, "os.PathLike[str]"],
         *,
         retry: RetryPolicy = UPLOAD_RETRY,
-        on_saved: Optional[Callable[[Any], None]] = None,
+        on_saved: Optional[Callable[[Any, dict], None]] = None,
     ) -> None:
         self.manager = manager
         self.spool = Path(os.fspath(spool))
@@ -172,8 +172,14 @@ class ClipUploader:
         self._worker = threading.Thread(target=self._run, name="faceclips-uploader", daemon=True)
         self._worker.start()
 
-    def submit(self, clip: Union[EncodedClip, str, "os.PathLike[str]"], *, camera_id: str, started_at: Optional[datetime] = None, sidecar: Optional[dict] = None) -> Path:
-        """Queue a finished clip file (it is moved into the spool); returns its spool path."""
+    def submit(
+        self, clip: Union[EncodedClip, str, "os.PathLike[str]"], *, camera_id: str, started_at: Optional[datetime] = None,
+        sidecar: Optional[dict] = None, context: Optional[dict] = None,
+    ) -> Path:
+        """Queue a finished clip file (it is moved into the spool); returns its spool path.
+
+        ``context`` (JSON values) is kept with the clip and passed to ``on_saved(clip, context)``.
+        """
         with self._lock:
             if self._closed:
                 raise FaceclipsError("the uploader is closed")
@@ -189,6 +195,7 @@ class ClipUploader:
                 "camera_id": camera_id,
                 "started_at": (started_at or datetime.now(timezone.utc)).isoformat(),
                 "sidecar": sidecar,
+                "context": context or {},
             }
             partial = meta.with_suffix(".partial")
             partial.write_text(json.dumps(record, default=str))
@@ -220,7 +227,7 @@ class ClipUploader:
         for path in (job.video, job.meta):
             path.unlink(missing_ok=True)
         if self.on_saved is not None:
-            self.on_saved(clip)
+            self.on_saved(clip, record.get("context") or {})
 
     def pending(self) -> int:
         """Clips waiting in the spool (queued or failed)."""

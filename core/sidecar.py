@@ -108,6 +108,17 @@ SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
             },
         },
+        "annotation": {
+            "type": "object",
+            "required": ["at", "frame_count"],
+            "properties": {
+                "at": {"type": "string", "format": "date-time"},
+                "embedding_family": {"type": "string"},
+                "frame_count": {"type": "integer", "minimum": 1},
+                "tracks": {"type": "integer", "minimum": 0},
+            },
+        },
+        "previous": {"description": "a sidecar in another format that annotation replaced, kept whole"},
         "embeddings": {
             "type": "object",
             "required": ["family", "by_track"],

@@ -21,6 +21,8 @@ __all__ = [
     "InferenceEngineSpec",
     "NotifierSpec",
     "RetentionPolicySpec",
+    "TrackerSpec",
+    "FaceFilterSpec",
     "ClipPartSpec",
     "ClipPartMatch",
     "Veto",
@@ -160,6 +162,22 @@ class RetentionPolicySpec(ComponentSpec):
     """A retention policy. ``factory(**settings)`` returns an object with ``select(clips, now)``."""
 
     kind = "retention policy"
+
+
+@dataclass(frozen=True)
+class TrackerSpec(ComponentSpec):
+    """A multi-object tracker. ``factory(fps=..., **settings)`` returns an object with
+    ``update(faces) -> [track id or None per face]`` and ``reset()``."""
+
+    kind = "tracker"
+
+
+@dataclass(frozen=True)
+class FaceFilterSpec(ComponentSpec):
+    """A pipeline filter. ``factory(**settings)`` returns an object with
+    ``keep(face, width, height) -> bool``; faces it rejects are tracked but never recognised."""
+
+    kind = "face filter"
 
 
 @dataclass(frozen=True)

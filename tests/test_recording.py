@@ -90,7 +90,7 @@ def s3_manager(server, bucket: str) -> faceclips.FaceClipManager:
 def test_closing_right_after_submitting_still_lands_every_clip(s3_server, tmp_path):
     manager = s3_manager(s3_server, f"rec-{uuid.uuid4().hex[:8]}")
     saved = []
-    uploader = ClipUploader(manager, tmp_path / "spool", on_saved=saved.append)
+    uploader = ClipUploader(manager, tmp_path / "spool", on_saved=lambda clip, context: saved.append(clip))
     for index in range(3):
         clip = encode_h264(moving_astronaut(20, 10.0), tmp_path / f"c{index}.mp4")
         uploader.submit(clip, camera_id="door", sidecar={"schema_version": 1, "index": index})

@@ -13,19 +13,13 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
+from faceclips.faces import FaceDetection
+
 from .variants import FULL_RANGE, SHORT_RANGE, BlazeFaceVariant
 
 __all__ = ["BlazeFaceVariant", "SHORT_RANGE", "FULL_RANGE", "FaceDetection", "anchors", "letterbox", "decode", "tiles", "merge", "crop_face"]
 
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
-
-
-class FaceDetection(NamedTuple):
-    """One face: box ``(x1, y1, x2, y2)`` in frame pixels, score in [0, 1], keypoints ``((x, y), …)``."""
-
-    bbox: tuple[float, float, float, float]
-    score: float
-    landmarks: tuple[tuple[float, float], ...]
 
 
 @lru_cache(maxsize=None)
