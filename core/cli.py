@@ -23,6 +23,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
+from .cli_faces import attach as attach_face_commands
 from .clipmanager import FaceClipManager
 from .config import load_config
 from .errors import ConfigError, FaceclipsError, PartialFailureError
@@ -361,6 +362,8 @@ def plugins_command(as_json: bool) -> None:
         ("inference", pm.inference_engines()),
         ("notifier", pm.notifiers()),
         ("retention", pm.retention_policies()),
+        ("tracker", pm.trackers()),
+        ("face filter", pm.face_filters()),
     ):
         for spec in registry.values():
             missing = spec.missing_requirements()
@@ -405,6 +408,7 @@ def plugins_command(as_json: bool) -> None:
         console.print(f"[red]failed[/red] {escape(name)}: {escape(reason)}", highlight=False)
 
 
+attach_face_commands(cli)
 _commands_registered = False
 
 
