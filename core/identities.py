@@ -13,9 +13,10 @@ A database records its embedding *family* — the embedder's weights and preproc
 produces that family (TFLite, ONNX, a server, …) and refuses any other with a clear error.
 
 Matching is top-k with per-identity aggregation: the ``k`` nearest embeddings are grouped by
-identity, each identity scores the mean of its best ``votes`` similarities, and the best
-identity wins if it reaches the threshold. One stray look-alike embedding therefore does not
-outvote a person enrolled with several.
+identity, each identity scores the mean of its best ``votes`` similarities (fewer if it has
+fewer embeddings; its embeddings outside the ``k`` nearest count as 0), and the best identity
+wins if it reaches the threshold. A stray embedding (a wrong photo enrolled under a name)
+therefore cannot carry a match on its own.
 """
 
 from __future__ import annotations
@@ -277,27 +278,36 @@ class IdentityDB:
 
     def neighbours(self, embedding: Any, k: Optional[int] = None) -> list[tuple[str, str, float]]:
         """The ``k`` most similar stored embeddings: ``(identity id, name, cosine similarity)``."""
+        return [(row[0], row[1], row[2]) for row in self._nearest(embedding, k)]
+
+    def _nearest(self, embedding: Any, k: Optional[int] = None) -> list[tuple[str, str, float, int]]:
         vector = self._vector(embedding)
-        return [
-            (row[0], row[1], float(row[2]))
-            for row in self._db.execute(
-                f"SELECT e.identity_id, i.name, array_cosine_similarity(e.vector, ?::FLOAT[{self.dimension}]) AS s "
-                "FROM embeddings e JOIN identities i ON i.id = e.identity_id ORDER BY s DESC LIMIT ?",
-                [vector, int(k or self.k)],
-            ).fetchall()
-        ]
+        rows = self._db.execute(
+            f"WITH counts AS (SELECT identity_id, count(*) AS n FROM embeddings GROUP BY identity_id) "
+            f"SELECT e.identity_id, i.name, array_cosine_similarity(e.vector, ?::FLOAT[{self.dimension}]) AS s, c.n "
+            "FROM embeddings e JOIN identities i ON i.id = e.identity_id JOIN counts c ON c.identity_id = e.identity_id "
+            "ORDER BY s DESC LIMIT ?",
+            [vector, int(k or self.k)],
+        ).fetchall()
+        return [(row[0], row[1], float(row[2]), int(row[3])) for row in rows]
 
     def match(self, embedding: Any, threshold: Optional[float] = None) -> Optional[Match]:
-        """The best identity for ``embedding`` if it reaches the threshold, else None (unknown)."""
-        scores: dict[str, list[float]] = {}
+        """The best identity for ``embedding`` if it reaches the threshold, else None (unknown).
+
+        An identity scores the sum of its best ``min(votes, its embedding count)`` similarities
+        among the ``k`` nearest, divided by that number: its embeddings outside the nearest count
+        as 0, so one stray embedding of a well-enrolled identity cannot carry a match alone.
+        """
+        found: dict[str, list[float]] = {}
         names: dict[str, str] = {}
-        for identity_id, name, similarity in self.neighbours(embedding):
-            scores.setdefault(identity_id, []).append(similarity)
-            names[identity_id] = name
-        if not scores:
+        needed: dict[str, int] = {}
+        for identity_id, name, similarity, count in self._nearest(embedding):
+            found.setdefault(identity_id, []).append(similarity)
+            names[identity_id], needed[identity_id] = name, min(self.votes, count)
+        if not found:
             return None
         ranked = sorted(
-            (Match(identity_id, names[identity_id], sum(values[: self.votes]) / len(values[: self.votes]), len(values)) for identity_id, values in scores.items()),
+            (Match(key, names[key], sum(values[: needed[key]]) / needed[key], len(values)) for key, values in found.items()),
             key=lambda match: match.similarity,
             reverse=True,
         )
