@@ -71,3 +71,13 @@ def test_docs_links_resolve():
         for target in re.findall(r"\]\(([^)#]+\.md)\)", page.read_text()):
             if "://" not in target:
                 assert (page.parent / target).resolve().exists(), f"{page.name} links to missing {target}"
+
+
+@pytest.mark.parametrize(
+    ("section", "field"),
+    [(section, f.name) for section, cls in faceclips.settings.SECTION_TYPES.items() for f in fields(cls)],
+)
+def test_every_pipeline_setting_is_documented(section, field):
+    text = (DOCS / "configuration.md").read_text()
+    match = re.search(rf"^### `\[{section}\]`\n(.*?)(?=^##|\Z)", text, re.S | re.M)
+    assert match and f"| `{field}` |" in match.group(1), f"[{section}] {field} is not in docs/configuration.md"
