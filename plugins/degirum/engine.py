@@ -11,6 +11,7 @@ from faceclips.inference import DeviceChoice, InferenceConfig, InferenceError
 
 from . import runtime
 from .blazeface import FaceDetection, Letterbox, crop_face, decode, letterbox, merge, tiles
+from .keypoints import align_arcface, decode_keypoint_detections, family_of
 from .zoo import DEFAULT_MODELS, EMBEDDING_FAMILY, detector_for, embedder_for, resolve_zoo
 
 __all__ = ["DegirumEngine", "QUEUE_DEPTH"]
@@ -45,17 +46,21 @@ class DegirumEngine:
             zoo_url, local = resolve_zoo(config.zoo)
             if server and local:
                 zoo_url = ""  # a server cannot read this machine's folder; it serves the one it was given
-        if config.zoo == "faceclips-default":
+        self.vendor = config.zoo != "faceclips-default"
+        if not self.vendor:
             name = detector_for(self.device_type)
             if name is None:
                 raise InferenceError(f"the default zoo has no face detector for {self.device_type}; choose TFLITE/CPU or another zoo")
             self.variant = DEFAULT_MODELS[name]
             embedder = embedder_for(self.device_type)
-        else:
+        else:  # a DeGirum zoo: YOLOv8 keypoint detector with built-in post-processing, ArcFace embedder
             models = choice.engine.models.get(self.device_type)
             if not models:
-                raise InferenceError(f"no face models are known for {self.device_type} in {config.zoo}")
-            raise InferenceError(f"{models['face_detection']} (YOLOv8 keypoint decoding) is not supported yet; use zoo faceclips-default")
+                raise InferenceError(f"no face models are known for {self.device_type}; use zoo faceclips-default")
+            name, embedder = models["face_detection"], models["face_embedding"]
+            self.embedding_family = family_of(embedder)
+            self.tile_size = 0  # 640 x 640 detectors see distant faces without tiles
+        self.detector_name = name
         address = degirum.LOCAL if self.host == "@local" else (degirum.CLOUD if self.host == "@cloud" else self.host)
         token = runtime.cloud_token() if self.host == "@cloud" else ""
         try:
@@ -69,6 +74,8 @@ class DegirumEngine:
             for model in (self.detector, self.embedder):
                 if depth is not None and model is not None:
                     model.frame_queue_depth = depth
+                if self.vendor and model is not None:
+                    model.input_numpy_colorspace = "RGB"  # faceclips frames are RGB
         except Exception as exc:
             raise InferenceError(f"cannot load {name} on {self.device_type} at {self.host}: {type(exc).__name__}: {exc}") from None
 
@@ -97,6 +104,17 @@ class DegirumEngine:
                     views.append((item, Letterbox(fit.side, fit.pad_x - x, fit.pad_y - y), number == len(boxes)))
                     yield tensor
 
+        if self.vendor:  # the model letterboxes and decodes itself: whole frames in, faces out
+            pending: deque[T] = deque()
+
+            def frames() -> Iterator[np.ndarray]:
+                for item in items:
+                    pending.append(item)
+                    yield np.asarray(image(item))
+
+            for result in self.detector.predict_batch(frames()):
+                yield pending.popleft(), decode_keypoint_detections(result.results)
+            return
         found: list[FaceDetection] = []
         for result in self.detector.predict_batch(tensors()):
             item, fit, last = views.popleft()
@@ -117,6 +135,9 @@ class DegirumEngine:
 
         def tensors() -> Iterable[np.ndarray]:
             for crop in crops:
+                if self.vendor:  # ArcFace: aligned 112 x 112 uint8, the model normalises
+                    yield np.ascontiguousarray(np.asarray(crop)[:, :, :3])
+                    continue
                 image = np.asarray(crop)[:, :, :3]
                 if image.shape[:2] != (160, 160):
                     image = cv2.resize(image, (160, 160), interpolation=cv2.INTER_AREA if image.shape[0] > 160 else cv2.INTER_LINEAR)
@@ -129,9 +150,10 @@ class DegirumEngine:
             vectors.append(vector / norm if norm > 0 else vector)
         return vectors
 
-    @staticmethod
-    def crop(frame: np.ndarray, face: FaceDetection) -> np.ndarray:
-        """The upright 160 x 160 crop of a detected face that :meth:`embed` expects."""
+    def crop(self, frame: np.ndarray, face: FaceDetection) -> np.ndarray:
+        """The crop :meth:`embed` expects: upright 160 x 160 (FaceNet), or ArcFace-aligned 112 x 112."""
+        if self.vendor:
+            return align_arcface(np.asarray(frame), face)
         return crop_face(np.asarray(frame), face)
 
     def close(self) -> None:
@@ -142,7 +164,7 @@ class DegirumEngine:
         return {
             "device_type": self.device_type,
             "host": self.host,
-            "detector": self.variant.name,
+            "detector": self.detector_name,
             "embedder": self.embedder_name,
             "embedding_family": self.embedding_family,
         }
