@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -216,3 +217,24 @@ def test_configuration_errors_come_before_any_io(tmp_path):
     with pytest.raises(faceclips.UnknownComponentError, match="bytetrack"):
         FaceTracker(replace(settings, tracker=replace(settings.tracker, tracker="sort")))
     assert not (tmp_path / "clips").exists() and not (tmp_path / "ids.duckdb").exists()
+
+
+def test_alerts_without_clips_are_sent_at_once(tmp_path, engine, video):
+    import io
+
+    out = io.StringIO()
+    tracker = FaceTracker(settings_for(tmp_path, pre_s=0, post_s=0, notifiers=({"notifier": "console", "stream": out, "message": "$kind $clip_key"},)), engine=engine)
+    stats = tracker.run(video, max_frames=60)
+    assert stats.alerts >= 1 and stats.clips == 0
+    assert out.getvalue().splitlines()[0] == "unknown_face -"  # no clip, still told
+    assert not (tmp_path / "clips").exists()
+
+
+def test_stopping_a_prediction_early_leaves_no_threads(tmp_path, engine):
+    tracker = FaceTracker(settings_for(tmp_path, mode="none"), engine=engine)
+    before = threading.active_count()
+    for result in tracker.predict_batch(frames(40, FPS), fps=FPS):
+        if result.index == 5:
+            break
+    time.sleep(0.5)
+    assert threading.active_count() <= before
