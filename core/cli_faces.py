@@ -90,8 +90,11 @@ def annotate(ctx: click.Context, clip: str, as_json: bool) -> None:
     """Find the faces in a stored CLIP; upload CLIP_annotated.mp4 and the faces into its sidecar."""
     from .tracker import FaceTracker
 
-    with FaceTracker(_settings(ctx)) as tracker:
-        summaries = tracker.find_faces_in_clip(clip)
+    from rich.progress import Progress
+
+    with FaceTracker(_settings(ctx)) as tracker, Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"annotating {clip}", total=None)
+        summaries = tracker.find_faces_in_clip(clip, progress=lambda done, total: bar.update(task, completed=done, total=total))
     rows = [
         {"track_id": s.track_id, "first_frame": s.first_frame, "last_frame": s.last_frame, "frames": s.frames,
          "name": s.identity.name if s.identity else None, "similarity": round(s.identity.similarity, 3) if s.identity else None}

@@ -264,9 +264,13 @@ class FaceTracker:
 
     # -- clips ----------------------------------------------------------------------
 
-    def analyse_file(self, path: Union[str, "os.PathLike[str]"], *, output_video_path: Union[str, "os.PathLike[str]", None] = None, compute_clusters: bool = True) -> ClipAnalysis:
+    def analyse_file(
+        self, path: Union[str, "os.PathLike[str]"], *, output_video_path: Union[str, "os.PathLike[str]", None] = None,
+        compute_clusters: bool = True, progress: Optional[Callable[[int, Optional[int]], None]] = None,
+    ) -> ClipAnalysis:
         """Detect, track and recognise every frame of a video file; optionally write an
-        annotated copy with the same frames and timestamps (so the same frame count and fps)."""
+        annotated copy with the same frames and timestamps (so the same frame count and fps).
+        ``progress(frames done, total or None)`` is called after each frame."""
         stream = open_source(path)
         pipeline = self._pipeline(stream.fps or 30.0, every_frame=True, keep_samples=SUMMARY_SAMPLES)
         frames: list[tuple[float, list[TrackedFace]]] = []
@@ -274,6 +278,8 @@ class FaceTracker:
         for result in pipeline.run(stream):
             height, width = result.image.shape[:2]
             frames.append((result.timestamp, result.faces))
+            if progress is not None:
+                progress(len(frames), stream.frame_count)
         if not frames:
             raise FaceclipsError(f"{os.fspath(path)} has no video frames")
         summaries = {state.track_id: self._summary(state, compute_clusters) for state in pipeline.finished if state.samples}
@@ -295,7 +301,10 @@ class FaceTracker:
         target = output_video_path if save_annotated else None
         return self.analyse_file(path, output_video_path=target, compute_clusters=compute_clusters).summaries
 
-    def find_faces_in_clip(self, clip_name: str, *, save_annotated: bool = True, compute_clusters: bool = True) -> dict[int, FaceSummary]:
+    def find_faces_in_clip(
+        self, clip_name: str, *, save_annotated: bool = True, compute_clusters: bool = True,
+        progress: Optional[Callable[[int, Optional[int]], None]] = None,
+    ) -> dict[int, FaceSummary]:
         """Analyse a stored clip: upload ``<key>_annotated.mp4`` and the faces found into its
         sidecar (fires ``faceclips_clip_annotated``); returns per-track face summaries."""
         from .annotate import merged_sidecar
@@ -311,7 +320,7 @@ class FaceTracker:
             original = Path(folder) / "original.mp4"
             self.manager.download_to(clip.key, original)
             output = Path(folder) / "annotated.mp4" if save_annotated else None
-            analysis = self.analyse_file(original, output_video_path=output, compute_clusters=compute_clusters)
+            analysis = self.analyse_file(original, output_video_path=output, compute_clusters=compute_clusters, progress=progress)
             if output is not None:
                 existing = None
                 if JSON in clip:

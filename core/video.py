@@ -33,8 +33,10 @@ class SourceError(FaceclipsError):
 class VideoSource:
     """An iterable of timed RGB frames with the source's nominal properties."""
 
-    def __init__(self, name: str, frames: Iterator[TimedFrame], fps: Optional[float], live: bool) -> None:
+    def __init__(self, name: str, frames: Iterator[TimedFrame], fps: Optional[float], live: bool, frame_count: Optional[int] = None) -> None:
         self.name = name
+        self.frame_count = frame_count
+        """Frames in a file, when its container says; None for live sources."""
         self.fps = fps
         """Nominal frame rate (the container's or the override); None when unknown."""
         self.live = live
@@ -84,8 +86,8 @@ def open_source(
         path = Path(text).expanduser()
         if not path.is_file():
             raise SourceError(f"video file {text!r} does not exist")
-        frames, rate = _file(path)
-        return VideoSource(path.name, frames, fps or rate, live=False)
+        frames, rate, count = _file(path)
+        return VideoSource(path.name, frames, fps or rate, live=False, frame_count=count)
     if isinstance(source, Iterable):
         return VideoSource("frames", _iterated(source, fps), fps, live=False)
     raise ConfigError(f"a video source is a file, a stream URL, a camera index or an iterable of frames, not {type(source).__name__}")
@@ -97,7 +99,7 @@ def _redact(url: str) -> str:
     return redact_url(url)
 
 
-def _file(path: Path) -> tuple[Iterator[TimedFrame], Optional[float]]:
+def _file(path: Path) -> tuple[Iterator[TimedFrame], Optional[float], Optional[int]]:
     av = _require_av()
     try:
         container = av.open(str(path))
@@ -116,7 +118,7 @@ def _file(path: Path) -> tuple[Iterator[TimedFrame], Optional[float]]:
         finally:
             container.close()
 
-    return frames(), rate
+    return frames(), rate, (stream.frames or None)
 
 
 def _stream(url: str, holder: dict[str, Any], reconnect: bool, max_delay: float) -> Iterator[TimedFrame]:

@@ -25,7 +25,7 @@ def small_video(path, count=12, fps=7.5):
 def test_a_file_yields_rgb_frames_at_its_own_times(tmp_path):
     source = open_source(small_video(tmp_path / "a.mp4"))
     frames = list(source)
-    assert source.fps == pytest.approx(7.5) and not source.live
+    assert source.fps == pytest.approx(7.5) and not source.live and source.frame_count == 12
     assert len(frames) == 12 and frames[0].image.shape == (64, 96, 3)
     assert [round(frame.timestamp, 3) for frame in frames] == [round(i / 7.5, 3) for i in range(12)]
 
