@@ -22,7 +22,7 @@ import string
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .errors import ConfigError
 
@@ -175,7 +175,7 @@ class Notifications:
         self._thread.join(timeout)
 
 
-def build_notifiers(tables: Iterable[dict[str, Any]], plugin_manager: Any) -> list[tuple[str, Any]]:
+def build_notifiers(tables: Iterable[Mapping[str, Any]], plugin_manager: Any) -> list[tuple[str, Any]]:
     """Notifier objects from ``[[alerts.notifiers]]`` tables (``notifier = "webhook"``, settings…)."""
     built = []
     for table in tables:

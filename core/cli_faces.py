@@ -57,10 +57,14 @@ def track(ctx: click.Context, source: Optional[str], mode: Optional[str], pre_s:
     from .tracker import FaceTracker, TrackingStats
 
     settings = _settings(ctx)
-    alerts = {k: v for k, v in (("mode", mode), ("pre_s", pre_s), ("post_s", post_s)) if v is not None}
+    alerts: dict[str, Any] = {k: v for k, v in (("mode", mode), ("pre_s", pre_s), ("post_s", post_s)) if v is not None}
     settings = replace(settings, alerts=replace(settings.alerts, **alerts))
-    if camera_id or source is not None:
-        settings = replace(settings, tracker=replace(settings.tracker, **({"camera_id": camera_id} if camera_id else {}), **({"source": source} if source is not None else {})))
+    tracker_changes: dict[str, Any] = {}
+    if camera_id:
+        tracker_changes["camera_id"] = camera_id
+    if source is not None:
+        tracker_changes["source"] = source
+    settings = replace(settings, tracker=replace(settings.tracker, **tracker_changes))
     if device_type:
         settings = replace(settings, inference=replace(settings.inference, device_type=device_type))
     tracker = FaceTracker(settings)
@@ -95,7 +99,7 @@ def annotate(ctx: click.Context, clip: str, as_json: bool) -> None:
     with FaceTracker(_settings(ctx)) as tracker, Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"annotating {clip}", total=None)
         summaries = tracker.find_faces_in_clip(clip, progress=lambda done, total: bar.update(task, completed=done, total=total))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"track_id": s.track_id, "first_frame": s.first_frame, "last_frame": s.last_frame, "frames": s.frames,
          "name": s.identity.name if s.identity else None, "similarity": round(s.identity.similarity, 3) if s.identity else None}
         for s in summaries.values()

@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Union
 
 from .errors import ConfigError, FaceclipsError, MissingExtraError
 
@@ -192,7 +192,7 @@ class IdentityDB:
             raise IdentityError(f"no identity named {name_or_id!r}")
         return next(identity for identity in self.list() if identity.id == found[0])
 
-    def list(self) -> list[Identity]:
+    def list(self) -> List[Identity]:
         """Every identity with its embedding count, by name."""
         rows = self._db.execute(
             "SELECT i.id, i.name, count(e.hash), i.attributes, i.created_at FROM identities i "
@@ -268,7 +268,7 @@ class IdentityDB:
             raise
         return identity
 
-    def crops(self, name_or_id: str) -> list[bytes]:
+    def crops(self, name_or_id: str) -> List[bytes]:
         """The PNG face crops kept with an identity's embeddings."""
         identity = self.get(name_or_id)
         rows = self._db.execute("SELECT crop FROM embeddings WHERE identity_id = ? AND crop IS NOT NULL ORDER BY added_at", [identity.id])
@@ -276,11 +276,11 @@ class IdentityDB:
 
     # -- search ---------------------------------------------------------------------
 
-    def neighbours(self, embedding: Any, k: Optional[int] = None) -> list[tuple[str, str, float]]:
+    def neighbours(self, embedding: Any, k: Optional[int] = None) -> List[tuple[str, str, float]]:
         """The ``k`` most similar stored embeddings: ``(identity id, name, cosine similarity)``."""
         return [(row[0], row[1], row[2]) for row in self._nearest(embedding, k)]
 
-    def _nearest(self, embedding: Any, k: Optional[int] = None) -> list[tuple[str, str, float, int]]:
+    def _nearest(self, embedding: Any, k: Optional[int] = None) -> List[tuple[str, str, float, int]]:
         vector = self._vector(embedding)
         rows = self._db.execute(
             f"WITH counts AS (SELECT identity_id, count(*) AS n FROM embeddings GROUP BY identity_id) "
@@ -298,7 +298,7 @@ class IdentityDB:
         among the ``k`` nearest, divided by that number: its embeddings outside the nearest count
         as 0, so one stray embedding of a well-enrolled identity cannot carry a match alone.
         """
-        found: dict[str, list[float]] = {}
+        found: dict[str, List[float]] = {}
         names: dict[str, str] = {}
         needed: dict[str, int] = {}
         for identity_id, name, similarity, count in self._nearest(embedding):

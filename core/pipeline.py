@@ -12,7 +12,7 @@ the tracker keeps them are dropped, so memory stays flat on endless streams.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Generator, Optional, Sequence
 
 from .faces import FaceDetection, TrackedFace
 from .recording import TimedFrame
@@ -95,7 +95,7 @@ class Pipeline:
         self.finished: list[TrackState] = []
         """States of tracks that ended (only kept when ``keep_samples``: clip analysis)."""
 
-    def run(self, frames: Any) -> Iterator[FrameResult]:
+    def run(self, frames: Any) -> Generator[FrameResult, None, None]:
         """Analyse frames (any iterable of :class:`TimedFrame`) as they come."""
         index = -1
         for index, (frame, detections) in enumerate(self.engine.detect_stream(frames, image=lambda item: item.image)):

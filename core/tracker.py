@@ -188,7 +188,7 @@ class FaceTracker:
                     stats.alerts += len(events)
                     stats.events.extend(events)
                     if recorder is not None:
-                        embeddings = {f.track_id: f.embedding for f in result.faces if f.embedding is not None} if alerts.sidecar_embeddings else None
+                        embeddings = {f.track_id: f.embedding for f in result.faces if f.embedding is not None and f.track_id is not None} if alerts.sidecar_embeddings else None
                         before = recorder.clips_started
                         recorder.push(result.frame, [face.to_sidecar() for face in result.faces], events, embeddings)
                         stats.clips += recorder.clips_started - before

@@ -34,7 +34,7 @@ def decode_keypoint_detections(results: Iterable[dict[str, Any]], min_score: flo
         if score < min_score or len(points) < 5 or "bbox" not in result:
             continue
         try:
-            eye_a, eye_b, nose, mouth_a, mouth_b = (tuple(float(v) for v in point["landmark"][:2]) for point in points[:5])
+            eye_a, eye_b, nose, mouth_a, mouth_b = ((float(point["landmark"][0]), float(point["landmark"][1])) for point in points[:5])
             x1, y1, x2, y2 = (float(v) for v in result["bbox"][:4])
         except (KeyError, TypeError, ValueError):
             continue
