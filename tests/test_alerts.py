@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
 
 import faceclips
+from hookserver import HookServer
 from faceclips.alerts import AlertEvent, AlertMode, AlertPolicy, MessageTemplate, Notifications, build_notifiers
 
 EVENT = AlertEvent("unknown_face", "2026-11-21T10:00:00+00:00", "door", 7, clip_key="door/x", clip_url="https://s3/x?sig=1")
@@ -49,27 +47,8 @@ def test_templates_substitute_fields_and_refuse_code():
         MessageTemplate("${__import__('os').system('id')}")
 
 
-class SlowHook:
-    def __init__(self, delay: float) -> None:
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                time.sleep(delay)
-                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 def test_webhook_posts_json_and_times_out_without_leaking_the_url(caplog):
-    fast, slow = SlowHook(0), SlowHook(3)
+    fast, slow = HookServer(0), HookServer(3)
     try:
         pm = faceclips.get_plugin_manager()
         notifiers = build_notifiers(
@@ -86,8 +65,8 @@ def test_webhook_posts_json_and_times_out_without_leaking_the_url(caplog):
         assert notifications.failed == 1 and notifications.sent == 1
         assert "timed out" in caplog.text and "SECRET" not in caplog.text
     finally:
-        fast.server.shutdown()
-        slow.server.shutdown()
+        fast.close()
+        slow.close()
 
 
 def test_console_and_bad_notifier_configs():
@@ -105,7 +84,7 @@ def test_console_and_bad_notifier_configs():
 
 
 def test_apprise_delivers_through_a_real_apprise():
-    hook = SlowHook(0)
+    hook = HookServer(0)
     try:
         pm = faceclips.get_plugin_manager()
         [(_, notifier)] = build_notifiers([{"notifier": "apprise", "urls": f"json://127.0.0.1:{hook.port}/", "message": "$kind on $camera_id"}], pm)
@@ -115,4 +94,4 @@ def test_apprise_delivers_through_a_real_apprise():
         with pytest.raises(faceclips.ConfigError, match="not understood"):
             build_notifiers([{"notifier": "apprise", "urls": "nonsense"}], pm)
     finally:
-        hook.server.shutdown()
+        hook.close()

@@ -7,7 +7,6 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import av
@@ -24,6 +23,7 @@ from faceclips.sidecar import validate
 from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY
 from faceclips.tracker import FaceTracker
 
+from hookserver import HookServer
 from facevideo import FPS, VISITOR_PRESENT, frames, visitor_face, write_video
 
 
@@ -61,29 +61,6 @@ def decode(path: Path) -> tuple[int, float, str, list[float]]:
         return len(times), float(stream.average_rate), stream.codec_context.name, times
 
 
-class Webhook:
-    """A real HTTP endpoint on 127.0.0.1 collecting the JSON bodies POSTed to it."""
-
-    def __init__(self) -> None:
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?token=s3cret"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-
-
 def test_an_enrolled_person_raises_nothing_and_an_unknown_exactly_one_clip(tmp_path, engine, video):
     tracker = tracker_with_astronaut(tmp_path, engine)
     stats = tracker.run(video)
@@ -109,9 +86,9 @@ def test_an_enrolled_person_raises_nothing_and_an_unknown_exactly_one_clip(tmp_p
 
 
 def test_known_alerts_carry_the_clip_url_to_a_webhook(tmp_path, engine, video):
-    hook = Webhook()
+    hook = HookServer()
     try:
-        tracker = tracker_with_astronaut(tmp_path, engine, mode="knowns", notifiers=({"notifier": "webhook", "url": hook.url, "timeout_s": 5},))
+        tracker = tracker_with_astronaut(tmp_path, engine, mode="knowns", notifiers=({"notifier": "webhook", "url": hook.url("/hook?token=s3cret"), "timeout_s": 5},))
         stats = tracker.run(video)
     finally:
         hook.close()
