@@ -29,7 +29,7 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
-def _existing_db(settings: Settings) -> Optional[IdentityDB]:
+def _existing_db(settings: Settings, read_only: bool = False) -> Optional[IdentityDB]:
     """The configured identity database, opened without an inference engine; None if absent."""
     import os
 
@@ -38,7 +38,7 @@ def _existing_db(settings: Settings) -> Optional[IdentityDB]:
     if stored is None:
         return None
     family, dimension = stored
-    return IdentityDB(path, family=family, dimension=dimension, threshold=settings.recognizer.threshold)
+    return IdentityDB(path, family=family, dimension=dimension, threshold=settings.recognizer.threshold, read_only=read_only)
 
 
 @click.command("track")
@@ -145,7 +145,7 @@ def faces() -> None:
 @click.pass_context
 def faces_list(ctx: click.Context, as_json: bool) -> None:
     """Enrolled people with their embedding counts."""
-    db = _existing_db(_settings(ctx))
+    db = _existing_db(_settings(ctx), read_only=True)  # works while trackers run
     people = db.list() if db else []
     if db:
         db.close()

@@ -108,6 +108,7 @@ class IdentityDB:
         k: int = 20,
         votes: int = 3,
         keep_crops: bool = True,
+        read_only: bool = False,
     ) -> None:
         if not 0 < threshold <= 1:
             raise ConfigError("the similarity threshold must be in (0, 1]")
@@ -117,13 +118,21 @@ class IdentityDB:
         self.path = os.fspath(path)
         self.family, self.dimension = family, int(dimension)
         self.threshold, self.k, self.votes, self.keep_crops = threshold, k, votes, keep_crops
-        if self.path != ":memory:":
+        self.read_only = read_only and self.path != ":memory:"
+        if self.path != ":memory:" and not self.read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = duckdb.connect(self.path)
-        except duckdb.IOException as exc:
-            raise IdentityError(f"cannot open the identity database {self.path}: {exc}") from None
-        self._setup()
+            self._db = duckdb.connect(self.path, read_only=self.read_only)
+        except duckdb.Error as exc:
+            hint = (
+                " It is open for writing in another process (one writer at a time; trackers open it read-only, "
+                "so enrol, rename and remove while no tracker runs)." if "lock" in str(exc).lower() else ""
+            )
+            raise IdentityError(f"cannot open the identity database {self.path}: {exc}.{hint}") from None
+        if self.read_only:
+            self._check_family()
+        else:
+            self._setup()
 
     # -- schema -------------------------------------------------------------------
 
@@ -137,13 +146,7 @@ class IdentityDB:
                 [("schema_version", SCHEMA_VERSION), ("family", self.family), ("dimension", str(self.dimension))],
             )
         else:
-            if stored.get("schema_version") != SCHEMA_VERSION:
-                raise IdentityError(f"{self.path}: identity database version {stored.get('schema_version')!r} is not supported")
-            if stored.get("family") != self.family or int(stored.get("dimension", -1)) != self.dimension:
-                raise FamilyMismatchError(
-                    f"{self.path} holds {stored.get('family')} embeddings ({stored.get('dimension')}-d); the engine produces "
-                    f"{self.family} ({self.dimension}-d). Use an engine serving {stored.get('family')}, or another database file."
-                )
+            self._check_family(stored)
         db.execute(
             "CREATE TABLE IF NOT EXISTS identities (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL UNIQUE, "
             "attributes VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL)"
@@ -152,6 +155,20 @@ class IdentityDB:
             f"CREATE TABLE IF NOT EXISTS embeddings (identity_id VARCHAR NOT NULL, vector FLOAT[{self.dimension}] NOT NULL, "
             "hash VARCHAR NOT NULL, crop BLOB, added_at TIMESTAMP NOT NULL, UNIQUE (identity_id, hash))"
         )
+
+    def _check_family(self, stored: Optional[dict[str, str]] = None) -> None:
+        if stored is None:
+            try:
+                stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            except Exception as exc:  # duckdb.CatalogException: a file that is not an identity database
+                raise IdentityError(f"{self.path} is not a faceclips identity database: {exc}") from None
+        if stored.get("schema_version") != SCHEMA_VERSION:
+            raise IdentityError(f"{self.path}: identity database version {stored.get('schema_version')!r} is not supported")
+        if stored.get("family") != self.family or int(stored.get("dimension", -1)) != self.dimension:
+            raise FamilyMismatchError(
+                f"{self.path} holds {stored.get('family')} embeddings ({stored.get('dimension')}-d); the engine produces "
+                f"{self.family} ({self.dimension}-d). Use an engine serving {stored.get('family')}, or another database file."
+            )
 
     @staticmethod
     def stored_family(path: Union[str, "os.PathLike[str]"]) -> Optional[tuple[str, int]]:
@@ -165,6 +182,10 @@ class IdentityDB:
         except duckdb.Error as exc:
             raise IdentityError(f"cannot read the identity database {os.fspath(path)}: {exc}") from None
         return (rows["family"], int(rows["dimension"])) if "family" in rows else None
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise IdentityError(f"the identity database {self.path} is open read-only")
 
     # -- vectors --------------------------------------------------------------------
 
@@ -209,6 +230,7 @@ class IdentityDB:
         attributes: Optional[Mapping[str, Any]] = None,
     ) -> Identity:
         """Enrol embeddings for ``name`` (created if new); identical embeddings are stored once."""
+        self._writable()
         name = _check_name(name)
         vectors = [self._vector(values) for values in embeddings]
         if not vectors:
@@ -245,6 +267,7 @@ class IdentityDB:
 
     def rename(self, name_or_id: str, new_name: str) -> Identity:
         """Give an identity another name; the new name must be free."""
+        self._writable()
         new_name = _check_name(new_name)
         found = self._find(name_or_id)
         if found is None:
@@ -257,6 +280,7 @@ class IdentityDB:
 
     def remove(self, name_or_id: str) -> Identity:
         """Delete an identity and every embedding and crop enrolled for it."""
+        self._writable()
         identity = self.get(name_or_id)
         self._db.execute("BEGIN TRANSACTION")
         try:

@@ -57,11 +57,14 @@ def load_image(image: Any) -> Any:
     return np.ascontiguousarray(array[:, :, :3])
 
 
-def open_identity_db(engine: Any, config: Any) -> IdentityDB:
-    """The identity database of ``config`` (a :class:`~faceclips.settings.RecognizerConfig`) for ``engine``'s embedding family."""
+def open_identity_db(engine: Any, config: Any, *, read_only: bool = False) -> IdentityDB:
+    """The identity database of ``config`` (a :class:`~faceclips.settings.RecognizerConfig`) for
+    ``engine``'s embedding family; ``read_only`` (when the file exists) lets several trackers share it."""
+    path = os.path.expanduser(config.db_path)
     return IdentityDB(
-        os.path.expanduser(config.db_path), family=engine.embedding_family, dimension=engine.embedding_dimension,
+        path, family=engine.embedding_family, dimension=engine.embedding_dimension,
         threshold=config.threshold, k=config.k, votes=config.votes, keep_crops=config.keep_crops,
+        read_only=read_only and os.path.exists(path),
     )
 
 

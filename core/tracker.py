@@ -90,6 +90,7 @@ class FaceTracker:
         self.settings = settings or Settings()
         self.plugins = plugin_manager or get_plugin_manager()
         self._manager, self._engine, self._db = manager, engine, db
+        self._read_only_db = False
         self._source: Optional[VideoSource] = None
         self._stopping = threading.Event()
         self._filters = self._build_filters()  # configuration errors before any I/O
@@ -107,10 +108,25 @@ class FaceTracker:
 
     @property
     def db(self) -> IdentityDB:
+        """The identity database, opened for writing (enrolment) when this tracker opens it."""
+        if self._db is not None and self._read_only_db:
+            self._db.close()
+            self._db = None
         if self._db is None:
             from .recognizer import open_identity_db
 
             self._db = open_identity_db(self.engine, self.settings.recognizer)
+            self._read_only_db = False
+        return self._db
+
+    def _matching_db(self) -> IdentityDB:
+        """The database for matching only: opened read-only when this tracker opens it, so
+        several trackers (one per camera) can share one database file."""
+        if self._db is None:
+            from .recognizer import open_identity_db
+
+            self._db = open_identity_db(self.engine, self.settings.recognizer, read_only=True)
+            self._read_only_db = self._db.read_only
         return self._db
 
     @property
@@ -137,7 +153,7 @@ class FaceTracker:
         config = self.settings.tracker
         tracker = self.plugins.get_tracker(config.tracker).load_factory()(fps=fps, lost_s=config.lost_s)
         return Pipeline(
-            self.engine, tracker, self._filters, self.db,
+            self.engine, tracker, self._filters, self._matching_db(),
             credence_count=config.credence_count, reid_interval=config.reid_interval,
             forget_after=max(2, round(config.lost_s * fps)) + 1, every_frame=every_frame, keep_samples=keep_samples,
         )
@@ -351,7 +367,7 @@ class FaceTracker:
         crops = [crop for _, crop in state.samples]
         chosen = representatives(vectors) if compute_clusters else list(range(len(vectors)))
         mean = state.mean_embedding()
-        identity = self.db.match(mean) if mean is not None else None
+        identity = self._matching_db().match(mean) if mean is not None else None
         return FaceSummary(
             track_id=state.track_id, first_frame=state.first_frame, last_frame=state.last_frame, frames=state.frames,
             best_score=state.best_score, best_crop=state.best_crop, embeddings=[vectors[i] for i in chosen],

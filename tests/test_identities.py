@@ -79,3 +79,36 @@ def test_rename_keeps_embeddings_and_refuses_a_taken_name(db):
     assert db.crops("Alice Smith")[0].startswith(b"\x89PNG")
     with pytest.raises(IdentityError, match="no identity named 'Alice'"):
         db.remove("Alice")
+
+
+def test_trackers_share_a_database_read_only_and_a_writer_is_told_why_it_waits(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "shared.duckdb"
+    with IdentityDB(path, family="t", dimension=8) as db:
+        db.add("Alice", [unit(1)])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from faceclips.identities import IdentityDB
+            db = IdentityDB({str(path)!r}, family="t", dimension=8, read_only=True)
+            assert db.match([1, 0, 0, 0, 0, 0, 0, 0]).name == "Alice"
+            print("ready", flush=True)
+            sys.stdin.read()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"  # another process (a tracker) reads it
+        with IdentityDB(path, family="t", dimension=8, read_only=True) as reader:
+            assert reader.match(unit(1)).name == "Alice"  # a second tracker can too
+            with pytest.raises(IdentityError, match="open read-only"):
+                reader.add("Bob", [unit(0, 1)])
+        with pytest.raises(IdentityError, match="enrol, rename and remove while no tracker runs"):
+            IdentityDB(path, family="t", dimension=8)
+    finally:
+        holder.communicate("", timeout=30)
+    with IdentityDB(path, family="t", dimension=8) as writer:  # free again once the readers are gone
+        assert writer.add("Bob", [unit(0, 1)]).name == "Bob"
