@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .alerts import AlertEvent
-from .recording import ClipUploader, FrameRing, TimedFrame, encode_h264
+from .recording import ClipUploader, FrameRing, TimedFrame, encode_h264, even_size
 from .sidecar import new_sidecar
 
 __all__ = ["AlertRecorder", "Recording"]
@@ -115,7 +115,7 @@ class AlertRecorder:
 
     def _encode(self, recording: Recording) -> None:
         target = self._scratch / f"{recording.started_at.strftime('%Y%m%dT%H%M%S%f')}.mp4"
-        clip = encode_h264(recording.frames, target)
+        clip = encode_h264([TimedFrame(even_size(frame.image), frame.timestamp) for frame in recording.frames], target)
         start = recording.frames[0].timestamp
         sidecar = new_sidecar(
             camera_id=self.camera_id, started_at=recording.started_at, fps=clip.fps, frame_count=clip.frame_count,

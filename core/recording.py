@@ -31,7 +31,7 @@ from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
 from .errors import ConfigError, FaceclipsError, MissingExtraError
 from .retry import RetryPolicy
 
-__all__ = ["TimedFrame", "FrameRing", "EncodedClip", "encode_h264", "ClipUploader"]
+__all__ = ["TimedFrame", "FrameRing", "EncodedClip", "encode_h264", "even_size", "ClipUploader"]
 
 log = logging.getLogger("faceclips.recording")
 TIME_BASE = Fraction(1, 90000)  # the MPEG clock: exact for 25, 29.97, 30, 50, 60 fps alike
@@ -65,6 +65,13 @@ class FrameRing:
 
     def __len__(self) -> int:
         return len(self._frames)
+
+
+def even_size(image: Any) -> Any:
+    """``image`` cropped by at most one row and column to even dimensions (what yuv420p needs),
+    for sources whose frames are odd-sized."""
+    height, width = image.shape[:2]
+    return image if not (height % 2 or width % 2) else image[: height - height % 2, : width - width % 2]
 
 
 @dataclass(frozen=True)

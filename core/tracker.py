@@ -27,7 +27,7 @@ from .errors import ConfigError, FaceclipsError
 from .faces import FaceSummary, TrackedFace
 from .identities import Identity, IdentityDB
 from .pipeline import FrameResult, Pipeline, TrackState
-from .recording import TimedFrame, encode_h264
+from .recording import TimedFrame, encode_h264, even_size
 from .video import VideoSource, open_source
 
 __all__ = ["FaceTracker", "TrackingStats", "ClipAnalysis"]
@@ -308,7 +308,7 @@ class FaceTracker:
         if output_video_path is not None:
             from .annotate import draw_faces
 
-            annotated = (TimedFrame(draw_faces(frame.image, faces), frame.timestamp) for frame, (_, faces) in zip(open_source(path), frames, strict=True))
+            annotated = (TimedFrame(even_size(draw_faces(frame.image, faces)), frame.timestamp) for frame, (_, faces) in zip(open_source(path), frames, strict=True))
             encode_h264(list(annotated), output_video_path)
         return ClipAnalysis(summaries, frames, fps, width, height)
 

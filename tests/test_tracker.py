@@ -21,6 +21,7 @@ from faceclips.plugins.degirum.zoo import default_zoo_dir
 from faceclips.settings import AlertsConfig, RecognizerConfig, Settings, TrackerConfig
 from faceclips.sidecar import validate
 from faceclips.testing.seaweedfs import ACCESS_KEY, SECRET_KEY
+from faceclips.recording import TimedFrame
 from faceclips.tracker import FaceTracker
 
 from hookserver import HookServer
@@ -215,3 +216,13 @@ def test_stopping_a_prediction_early_leaves_no_threads(tmp_path, engine):
             break
     time.sleep(0.5)
     assert threading.active_count() <= before
+
+
+def test_odd_sized_frames_still_make_a_clip(tmp_path, engine):
+    odd = [TimedFrame(np.ascontiguousarray(frame.image[:479, :639]), frame.timestamp) for frame in frames(40, FPS, list(range(10, 40)))]
+    tracker = tracker_with_astronaut(tmp_path, engine, pre_s=0.5, post_s=0.5)
+    stats = tracker.run(odd)
+    assert stats.alerts == 1 and stats.clips_saved == 1
+    [clip] = tracker.manager.list_clips().values()
+    sidecar = json.loads(tracker.manager.download_file(clip.key + ".json"))
+    assert (sidecar["clip"]["width"], sidecar["clip"]["height"]) == (638, 478)
