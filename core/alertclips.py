@@ -56,10 +56,13 @@ class AlertRecorder:
         wall_time: Callable[[float], datetime],
         embedding_family: Optional[str] = None,
         spool: Optional[Path] = None,
+        on_failed: Optional[Callable[[list[AlertEvent]], None]] = None,
     ) -> None:
         self.uploader, self.camera_id = uploader, camera_id
         self.pre_s, self.post_s, self.wall_time = pre_s, post_s, wall_time
         self.embedding_family = embedding_family
+        self.on_failed = on_failed
+        """Called with a clip's alerts when the clip cannot be encoded, so they are still reported."""
         self._ring = FrameRing(pre_s)
         self._faces_ring: deque[tuple[float, list[dict[str, Any]]]] = deque()
         self._open: Optional[Recording] = None
@@ -110,12 +113,14 @@ class AlertRecorder:
                 return
             try:
                 self._encode(recording)
-            except Exception:  # logged with the clip's trigger; the pipeline goes on
+            except Exception:  # logged with the clip's trigger; the alerts still go out, without a clip
                 log.exception("alert clip of %s could not be encoded", recording.started_at.isoformat())
+                if self.on_failed is not None:
+                    self.on_failed(recording.events)
 
     def _encode(self, recording: Recording) -> None:
         target = self._scratch / f"{recording.started_at.strftime('%Y%m%dT%H%M%S%f')}.mp4"
-        clip = encode_h264([TimedFrame(even_size(frame.image), frame.timestamp) for frame in recording.frames], target)
+        clip = encode_h264(_uniform(recording.frames), target)
         start = recording.frames[0].timestamp
         sidecar = new_sidecar(
             camera_id=self.camera_id, started_at=recording.started_at, fps=clip.fps, frame_count=clip.frame_count,
@@ -155,3 +160,19 @@ class AlertRecorder:
             self._scratch.rmdir()
         except OSError:
             pass
+
+
+def _uniform(frames: list[TimedFrame]) -> list[TimedFrame]:
+    """Frames at the first frame's (even) size: a source that changes resolution mid-clip
+    (a camera reconfigured) still gives a clip."""
+    import cv2
+
+    first = even_size(frames[0].image)
+    height, width = first.shape[:2]
+    uniform = []
+    for frame in frames:
+        image = frame.image
+        if image.shape[:2] != (height, width):
+            image = even_size(image) if even_size(image).shape[:2] == (height, width) else cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+        uniform.append(TimedFrame(image, frame.timestamp))
+    return uniform

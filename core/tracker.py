@@ -190,6 +190,7 @@ class FaceTracker:
             recorder = AlertRecorder(
                 uploader, camera_id=config.camera_id, pre_s=alerts.pre_s, post_s=alerts.post_s, wall_time=stream.wall_time,
                 embedding_family=self.engine.embedding_family if alerts.sidecar_embeddings else None, spool=spool,
+                on_failed=lambda events: [notifications.send(event) for event in events],
             )
         self._source = stream
         if self._stopping.is_set():

@@ -218,11 +218,16 @@ def test_stopping_a_prediction_early_leaves_no_threads(tmp_path, engine):
     assert threading.active_count() <= before
 
 
-def test_odd_sized_frames_still_make_a_clip(tmp_path, engine):
-    odd = [TimedFrame(np.ascontiguousarray(frame.image[:479, :639]), frame.timestamp) for frame in frames(40, FPS, list(range(10, 40)))]
+def test_odd_sized_frames_and_a_resolution_change_still_make_a_clip(tmp_path, engine):
+    import cv2
+
+    odd = [TimedFrame(np.ascontiguousarray(frame.image[:479, :639]), frame.timestamp) for frame in frames(40, FPS, list(range(28, 40)))]
+    odd[-3:] = [TimedFrame(cv2.resize(frame.image, (320, 240)), frame.timestamp) for frame in odd[-3:]]  # camera reconfigured
     tracker = tracker_with_astronaut(tmp_path, engine, pre_s=0.5, post_s=0.5)
     stats = tracker.run(odd)
     assert stats.alerts == 1 and stats.clips_saved == 1
     [clip] = tracker.manager.list_clips().values()
     sidecar = json.loads(tracker.manager.download_file(clip.key + ".json"))
     assert (sidecar["clip"]["width"], sidecar["clip"]["height"]) == (638, 478)
+    last = sidecar["frames"][-1]["faces"]
+    assert last and max(face["bbox"][2] for face in last) <= 320  # the clip runs into the resized frames
