@@ -134,13 +134,13 @@ def decode(variant: BlazeFaceVariant, outputs: Sequence[dict[str, Any]], fit: Le
     count = len(anchors(variant))
     regressors = np.asarray(by_size[count * 16], dtype=np.float32).reshape(count, 16)
     logits = np.asarray(by_size[count], dtype=np.float32).reshape(count)
-    scores = 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -100.0, 100.0)))
-    keep = scores >= (variant.min_score if min_score is None else min_score)
+    threshold = variant.min_score if min_score is None else min_score
+    keep = logits >= np.float32(np.log(threshold / (1.0 - threshold)))  # sigmoid(x) >= t, without the exps
     if not keep.any():
         return []
     grid = anchors(variant)[keep]
     raw = regressors[keep] / variant.size
-    scores = scores[keep]
+    scores = 1.0 / (1.0 + np.exp(-np.clip(logits[keep].astype(np.float64), -100.0, 100.0)))
     centre = raw[:, 0:2] + grid
     half = raw[:, 2:4] / 2
     boxes = np.concatenate([centre - half, centre + half], axis=1)
