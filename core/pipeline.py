@@ -92,6 +92,7 @@ class Pipeline:
         self.credence_count, self.reid_interval, self.forget_after = credence_count, reid_interval, forget_after
         self.every_frame, self.keep_samples = every_frame, keep_samples
         self.tracks: dict[int, TrackState] = {}
+        self.tracks_started = 0
         self.finished: list[TrackState] = []
         """States of tracks that ended (only kept when ``keep_samples``: clip analysis)."""
 
@@ -106,7 +107,7 @@ class Pipeline:
     def _step(self, index: int, frame: TimedFrame, detections: list[FaceDetection]) -> FrameResult:
         image = frame.image
         height, width = image.shape[:2]
-        track_ids = self.tracker.update(detections) if detections else self.tracker.update([])
+        track_ids = self.tracker.update(detections)
         faces = [TrackedFace(detection, track_id) for detection, track_id in zip(detections, track_ids, strict=True)]
         due: list[tuple[TrackedFace, TrackState]] = []
         for face in faces:
@@ -116,6 +117,7 @@ class Pipeline:
             state = self.tracks.get(face.track_id)
             if state is None:
                 state = self.tracks[face.track_id] = TrackState(face.track_id, index, index, next_reid=index)
+                self.tracks_started += 1
             state.last_frame = index
             state.frames += 1
             for name, face_filter in self.filters:

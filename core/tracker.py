@@ -212,7 +212,7 @@ class FaceTracker:
                     else:
                         for event in events:
                             notifications.send(event)
-                    stats.tracks = max(stats.tracks, max((f.track_id or 0 for f in result.faces), default=0))
+                    stats.tracks = pipeline.tracks_started
                     stats.seconds = time.monotonic() - started
                     if on_frame is not None:
                         on_frame(result, stats)
@@ -306,7 +306,7 @@ class FaceTracker:
                 face.identity = summary.identity if summary else None
         duration = frames[-1][0] - frames[0][0]
         fps = (len(frames) - 1) / duration if len(frames) > 1 and duration > 0 else (stream.fps or 30.0)
-        if output_video_path is not None:
+        if output_video_path is not None:  # a second decoding pass: frames are not kept in memory meanwhile
             from .annotate import draw_faces
 
             annotated = (TimedFrame(even_size(draw_faces(frame.image, faces)), frame.timestamp) for frame, (_, faces) in zip(open_source(path), frames, strict=True))
