@@ -161,12 +161,14 @@ class ClipUploader:
         *,
         retry: RetryPolicy = UPLOAD_RETRY,
         on_saved: Optional[Callable[[Any, dict], None]] = None,
+        on_failed: Optional[Callable[[Path, dict], None]] = None,
     ) -> None:
         self.manager = manager
         self.spool = Path(os.fspath(spool))
         self.spool.mkdir(parents=True, exist_ok=True)
         self.retry = retry
         self.on_saved = on_saved
+        self.on_failed = on_failed
         self.failed: list[Path] = []
         self._queue: "queue.Queue[Optional[_Job]]" = queue.Queue()
         self._closed = False
@@ -220,6 +222,12 @@ class ClipUploader:
             except Exception as exc:  # kept in the spool for the next run
                 self.failed.append(job.video)
                 log.error("clip %s could not be uploaded and stays in %s: %s", job.video.name, self.spool, exc)
+                if self.on_failed is not None:
+                    try:
+                        context = json.loads(job.meta.read_text()).get("context") or {}
+                    except (OSError, ValueError):
+                        context = {}
+                    self.on_failed(job.video, context)
             finally:
                 self._queue.task_done()
 

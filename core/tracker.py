@@ -18,6 +18,7 @@ import logging
 import os
 import tempfile
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
@@ -48,8 +49,8 @@ class TrackingStats:
     clips: int = 0
     clips_saved: int = 0
     seconds: float = 0.0
-    events: list[AlertEvent] = field(default_factory=list)
-    """Alerts raised, as first reported (before their clip was saved)."""
+    events: deque[AlertEvent] = field(default_factory=lambda: deque(maxlen=1000))
+    """The last 1,000 alerts raised, as first reported (before their clip was saved)."""
 
     @property
     def fps(self) -> float:
@@ -186,7 +187,10 @@ class FaceTracker:
             from .recording import ClipUploader
 
             spool = Path(os.path.expanduser(alerts.spool or "~/.cache/faceclips/spool"))
-            uploader = ClipUploader(self.manager, spool / _safe(config.camera_id), on_saved=self._on_clip_saved(notifications, stats))
+            uploader = ClipUploader(
+                self.manager, spool / _safe(config.camera_id), on_saved=self._on_clip_saved(notifications, stats),
+                on_failed=lambda video, context: [notifications.send(AlertEvent(**event)) for event in context.get("events", [])],
+            )
             recorder = AlertRecorder(
                 uploader, camera_id=config.camera_id, pre_s=alerts.pre_s, post_s=alerts.post_s, wall_time=stream.wall_time,
                 embedding_family=self.engine.embedding_family if alerts.sidecar_embeddings else None, spool=spool,
@@ -221,6 +225,7 @@ class FaceTracker:
         finally:
             stream.stop()
             self._source = None
+            self._stopping.clear()
             try:
                 if recorder is not None:
                     recorder.close()

@@ -106,12 +106,15 @@ def test_a_clip_that_cannot_be_uploaded_waits_in_the_spool_for_the_next_run(own_
     manager = s3_manager(own_server, bucket)
     own_server.stop()
     quick = RetryPolicy(attempts=2, initial_delay_s=0.05, max_delay_s=0.1)
-    uploader = ClipUploader(manager, tmp_path / "spool", retry=quick)
-    uploader.submit(encode_h264(moving_astronaut(10, 10.0), tmp_path / "c.mp4"), camera_id="lobby", sidecar={"n": 1})
+    failed, saved = [], []
+    uploader = ClipUploader(manager, tmp_path / "spool", retry=quick, on_failed=lambda video, context: failed.append(context))
+    uploader.submit(encode_h264(moving_astronaut(10, 10.0), tmp_path / "c.mp4"), camera_id="lobby", sidecar={"n": 1}, context={"alert": 7})
     assert uploader.close() is False and len(uploader.failed) == 1
     assert uploader.pending() == 1  # kept on disk: nothing lost
+    assert failed == [{"alert": 7}]  # told at once, with what the clip was for
     own_server.start()
-    again = ClipUploader(s3_manager(own_server, bucket), tmp_path / "spool")
+    again = ClipUploader(s3_manager(own_server, bucket), tmp_path / "spool", on_saved=lambda clip, context: saved.append(context))
     assert again.close() is True
+    assert saved == [{"alert": 7}]  # the context survived in the spool
     [clip] = s3_manager(own_server, bucket).list_clips().values()
     assert clip.key.startswith("lobby/") and set(clip) == {"original", "json"}
