@@ -50,6 +50,7 @@ from .types import (
     StorageBackendSpec,
     TrackerSpec,
     FaceFilterSpec,
+    VideoSourceSpec,
     Veto,
 )
 
@@ -81,6 +82,7 @@ __all__ = [
     "RetentionPolicySpec",
     "TrackerSpec",
     "FaceFilterSpec",
+    "VideoSourceSpec",
     "FaceTracker",
     "FaceRecognizer",
     "IdentityDB",

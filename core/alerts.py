@@ -156,6 +156,10 @@ class Notifications:
             self.failed += 1
             log.error("notification queue full: %s event for track %s dropped", event.kind, event.track_id)
 
+    def send_all(self, events: Iterable[AlertEvent]) -> None:
+        for event in events:
+            self.send(event)
+
     def _run(self) -> None:
         while True:
             event = self._queue.get()

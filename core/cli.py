@@ -362,6 +362,7 @@ def plugins_command(as_json: bool) -> None:
         ("inference", pm.inference_engines()),
         ("notifier", pm.notifiers()),
         ("retention", pm.retention_policies()),
+        ("video source", pm.video_sources()),
         ("tracker", pm.trackers()),
         ("face filter", pm.face_filters()),
     ):

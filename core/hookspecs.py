@@ -24,13 +24,14 @@ if TYPE_CHECKING:
     from .types import (
         ClipPartMatch,
         ClipPartSpec,
-        InferenceEngineSpec,
         FaceFilterSpec,
+        InferenceEngineSpec,
         NotifierSpec,
         RetentionPolicySpec,
-        TrackerSpec,
         StorageBackendSpec,
+        TrackerSpec,
         Veto,
+        VideoSourceSpec,
     )
 
 PROJECT_NAME = "faceclips"
@@ -94,6 +95,27 @@ class FaceclipsSpecs:
             @faceclips.hookimpl
             def faceclips_notifiers():
                 yield NotifierSpec(name="console", factory="my_plugin.notify:Console")
+        """
+
+    @hookspec
+    def faceclips_video_sources(self) -> Iterable["VideoSourceSpec"]:
+        """Register video sources, chosen by the URL scheme of the tracker's ``source``.
+
+        ``factory(url, fps=None, reconnect=True, reconnect_max_s=30.0)`` returns a
+        :class:`~faceclips.video.VideoSource` (a name, an iterator of
+        :class:`~faceclips.recording.TimedFrame`, the nominal fps, whether it is live).
+        Built in: ``file`` (plain paths), ``camera`` (indexes), ``rtsp``/``http``/… streams.
+
+        Example (frames from a vendor camera SDK)::
+
+            def open_acme(url, fps=None, reconnect=True, reconnect_max_s=30.0):
+                camera = acme_sdk.connect(url.removeprefix("acme://"))
+                frames = (TimedFrame(f.rgb, f.seconds) for f in camera.frames())
+                return VideoSource(url, frames, fps or camera.fps, live=True)
+
+            @faceclips.hookimpl
+            def faceclips_video_sources():
+                yield VideoSourceSpec(name="acme", schemes=("acme",), factory=open_acme)
         """
 
     @hookspec

@@ -36,6 +36,7 @@ from .types import (
     RetentionPolicySpec,
     StorageBackendSpec,
     TrackerSpec,
+    VideoSourceSpec,
 )
 
 __all__ = [
@@ -225,6 +226,19 @@ class PluginManager(pluggy.PluginManager):
     def face_filters(self) -> dict[str, FaceFilterSpec]:
         """Registered face filters by name."""
         return self._named("faceclips_face_filters", FaceFilterSpec, lambda spec: ())
+
+    def video_sources(self) -> dict[str, VideoSourceSpec]:
+        """Registered video sources by name (conflicting names or schemes raise)."""
+        return self._named(
+            "faceclips_video_sources", VideoSourceSpec, lambda spec: (("video source scheme", scheme) for scheme in spec.schemes)
+        )
+
+    def video_source_for_scheme(self, scheme: str) -> VideoSourceSpec:
+        """The video source serving ``scheme``; the error lists the schemes that are served."""
+        by_scheme = {s: spec for spec in self.video_sources().values() for s in spec.schemes}
+        if scheme.lower() not in by_scheme:
+            raise UnknownComponentError("video source scheme", scheme, [f"{s}://" for s in by_scheme])
+        return by_scheme[scheme.lower()]
 
     def get_tracker(self, name: str) -> TrackerSpec:
         """The tracker registered under ``name``."""

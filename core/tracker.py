@@ -189,12 +189,12 @@ class FaceTracker:
             spool = Path(os.path.expanduser(alerts.spool or "~/.cache/faceclips/spool"))
             uploader = ClipUploader(
                 self.manager, spool / _safe(config.camera_id), on_saved=self._on_clip_saved(notifications, stats),
-                on_failed=lambda video, context: [notifications.send(AlertEvent(**event)) for event in context.get("events", [])],
+                on_failed=lambda video, context: notifications.send_all(AlertEvent(**event) for event in context.get("events", [])),
             )
             recorder = AlertRecorder(
                 uploader, camera_id=config.camera_id, pre_s=alerts.pre_s, post_s=alerts.post_s, wall_time=stream.wall_time,
                 embedding_family=self.engine.embedding_family if alerts.sidecar_embeddings else None, spool=spool,
-                on_failed=lambda events: [notifications.send(event) for event in events],
+                on_failed=notifications.send_all,
             )
         self._source = stream
         if self._stopping.is_set():
@@ -214,8 +214,7 @@ class FaceTracker:
                         recorder.push(result.frame, [face.to_sidecar() for face in result.faces], events, embeddings)
                         stats.clips += recorder.clips_started - before
                     else:
-                        for event in events:
-                            notifications.send(event)
+                        notifications.send_all(events)
                     stats.tracks = pipeline.tracks_started
                     stats.seconds = time.monotonic() - started
                     if on_frame is not None:

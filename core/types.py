@@ -23,6 +23,7 @@ __all__ = [
     "RetentionPolicySpec",
     "TrackerSpec",
     "FaceFilterSpec",
+    "VideoSourceSpec",
     "ClipPartSpec",
     "ClipPartMatch",
     "Veto",
@@ -170,6 +171,22 @@ class TrackerSpec(ComponentSpec):
     ``update(faces) -> [track id or None per face]`` and ``reset()``."""
 
     kind = "tracker"
+
+
+@dataclass(frozen=True)
+class VideoSourceSpec(ComponentSpec):
+    """A kind of video source, chosen by URL scheme. ``factory(url, fps=..., reconnect=...,
+    reconnect_max_s=...)`` returns a :class:`~faceclips.video.VideoSource`."""
+
+    schemes: tuple[str, ...] = ()
+    """URL schemes it opens, e.g. ``("rtsp", "rtsps")``; ``file`` serves plain paths, ``camera`` camera indexes."""
+
+    kind = "video source"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        schemes = (self.schemes,) if isinstance(self.schemes, str) else tuple(self.schemes)
+        object.__setattr__(self, "schemes", tuple(s.lower() for s in schemes))
 
 
 @dataclass(frozen=True)

@@ -1,29 +1,27 @@
 """Video sources for the tracker: a file, an RTSP/HTTP stream, a camera index, or frames.
 
 Every source yields :class:`~faceclips.recording.TimedFrame` (RGB, timestamp in seconds since
-the source started). Files use their presentation times, so a clip cut from them keeps the
-real capture rate; live sources use the arrival time. Streams that drop are reopened with
-backoff (``reconnect``) until :meth:`VideoSource.stop`. Decoding uses PyAV (FFmpeg); camera
-indexes use OpenCV's capture, which knows the platform's camera APIs.
+the source started). Sources are plugins chosen by URL scheme (``faceclips_video_sources``;
+the built-in ones are in ``faceclips.plugins.sources``); an iterable of frames is read here.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from .errors import ConfigError, FaceclipsError
-from .recording import TimedFrame, _require_av
+from .recording import TimedFrame
 
 __all__ = ["VideoSource", "open_source", "SourceError"]
 
 log = logging.getLogger("faceclips.video")
-LIVE_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "srt://")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 class SourceError(FaceclipsError):
@@ -62,6 +60,10 @@ class VideoSource:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
+    def wait_stop(self, seconds: float) -> bool:
+        """Sleep up to ``seconds`` unless stopped meanwhile; True when stopped (for reconnect loops)."""
+        return self._stop.wait(seconds)
+
 
 def open_source(
     source: Union[str, int, "os.PathLike[str]", Iterable[Any]],
@@ -69,97 +71,30 @@ def open_source(
     fps: Optional[float] = None,
     reconnect: bool = True,
     reconnect_max_s: float = 30.0,
+    plugin_manager: Optional[Any] = None,
 ) -> VideoSource:
     """A :class:`VideoSource` for ``source``; ``fps`` overrides the rate (for iterators: the
-    rate their frames were captured at; without it their arrival time is used)."""
+    rate their frames were captured at; without it their arrival time is used).
+
+    A URL goes to the video-source plugin registered for its scheme, a camera index to
+    ``camera``, a plain path to ``file``; an iterable of frames is read directly.
+    """
     if fps is not None and fps <= 0:
         raise ConfigError("the video source fps override must be positive")
-    if isinstance(source, int) or (isinstance(source, str) and source.isdigit()):
-        return VideoSource(f"camera {int(source)}", _camera(int(source)), fps, live=True)
-    if isinstance(source, (str, os.PathLike)):
-        text = os.fspath(source)
-        if text.lower().startswith(LIVE_SCHEMES):
-            holder: dict[str, Any] = {}
-            stream = VideoSource(_redact(text), _stream(text, holder, reconnect, reconnect_max_s), fps, live=True)
-            holder["source"] = stream
-            return stream
-        path = Path(text).expanduser()
-        if not path.is_file():
-            raise SourceError(f"video file {text!r} does not exist")
-        frames, rate, count = _file(path)
-        return VideoSource(path.name, frames, fps or rate, live=False, frame_count=count)
+    if isinstance(source, (str, int, os.PathLike)) and not isinstance(source, bool):
+        if isinstance(source, int) or (isinstance(source, str) and source.isdigit()):
+            scheme, url = "camera", f"camera://{int(source)}"
+        else:
+            url = os.fspath(source)
+            match = _SCHEME.match(url)
+            scheme = match.group(1).lower() if match else "file"
+        from .pluginmanager import get_plugin_manager
+
+        spec = (plugin_manager or get_plugin_manager()).video_source_for_scheme(scheme)
+        return spec.load_factory()(url, fps=fps, reconnect=reconnect, reconnect_max_s=reconnect_max_s)
     if isinstance(source, Iterable):
         return VideoSource("frames", _iterated(source, fps), fps, live=False)
     raise ConfigError(f"a video source is a file, a stream URL, a camera index or an iterable of frames, not {type(source).__name__}")
-
-
-def _redact(url: str) -> str:
-    from .config import redact_url
-
-    return redact_url(url)
-
-
-def _file(path: Path) -> tuple[Iterator[TimedFrame], Optional[float], Optional[int]]:
-    av = _require_av()
-    try:
-        container = av.open(str(path))
-        stream = container.streams.video[0]
-    except (av.error.FFmpegError, IndexError) as exc:
-        raise SourceError(f"cannot read video {path.name}: {exc}") from None
-    rate = float(stream.average_rate) if stream.average_rate else None
-
-    def frames() -> Iterator[TimedFrame]:
-        first: Optional[float] = None
-        try:
-            for number, frame in enumerate(container.decode(stream)):
-                when = frame.time if frame.time is not None else number / (rate or 30.0)
-                first = when if first is None else first
-                yield TimedFrame(frame.to_ndarray(format="rgb24"), when - first)
-        finally:
-            container.close()
-
-    return frames(), rate, (stream.frames or None)
-
-
-def _stream(url: str, holder: dict[str, Any], reconnect: bool, max_delay: float) -> Iterator[TimedFrame]:
-    av = _require_av()
-    start = time.monotonic()
-    delay = 0.5
-    while True:
-        try:
-            options = {"rtsp_transport": "tcp"} if url.lower().startswith(("rtsp://", "rtsps://")) else {}
-            with av.open(url, options=options, timeout=(10.0, 10.0)) as container:
-                stream = container.streams.video[0]
-                for frame in container.decode(stream):
-                    delay = 0.5
-                    yield TimedFrame(frame.to_ndarray(format="rgb24"), time.monotonic() - start)
-            log.warning("stream %s ended", _redact(url))
-        except (av.error.FFmpegError, OSError, IndexError) as exc:
-            log.warning("stream %s failed: %s", _redact(url), exc)
-        source = holder.get("source")
-        if not reconnect or (source is not None and source.stopped):
-            return
-        log.info("reconnecting to %s in %.1f s", _redact(url), delay)
-        if source is not None and source._stop.wait(delay):
-            return
-        delay = min(delay * 2, max_delay)
-
-
-def _camera(index: int) -> Iterator[TimedFrame]:
-    import cv2
-
-    capture = cv2.VideoCapture(index)
-    if not capture.isOpened():
-        raise SourceError(f"camera {index} cannot be opened")
-    start = time.monotonic()
-    try:
-        while True:
-            ok, image = capture.read()
-            if not ok:
-                raise SourceError(f"camera {index} stopped delivering frames")
-            yield TimedFrame(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), time.monotonic() - start)
-    finally:
-        capture.release()
 
 
 def _iterated(items: Iterable[Any], fps: Optional[float]) -> Iterator[TimedFrame]:

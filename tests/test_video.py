@@ -80,3 +80,33 @@ def test_a_stream_that_is_down_is_retried_until_it_comes_up(tmp_path, caplog):
     assert len(received) == 30 and source.live
     assert "reconnecting to http://127.0.0.1" in caplog.text
     assert all(b.timestamp >= a.timestamp for a, b in zip(received, received[1:], strict=False))
+
+
+def test_sources_are_plugins_chosen_by_scheme():
+    import faceclips
+    from faceclips import VideoSourceSpec, hookimpl
+
+    def open_synthetic(url, fps=None, reconnect=True, reconnect_max_s=30.0):
+        frames = (TimedFrame(np.zeros((8, 8, 3), np.uint8), i / 5) for i in range(3))
+        return faceclips.video.VideoSource(url, frames, fps or 5.0, live=True)
+
+    class Synthetic:
+        @hookimpl
+        def faceclips_video_sources(self):
+            yield VideoSourceSpec(name="synthetic", schemes=("synthetic",), factory=open_synthetic)
+
+    pm = faceclips.get_plugin_manager()
+    pm.register(Synthetic())
+    source = open_source("synthetic://lobby")
+    assert (source.name, source.fps, len(list(source))) == ("synthetic://lobby", 5.0, 3)
+    with pytest.raises(faceclips.UnknownComponentError, match="video source scheme 'gopher'; choose one of: .*rtsp://.*synthetic://"):
+        open_source("gopher://x")
+
+    class Clash:
+        @hookimpl
+        def faceclips_video_sources(self):
+            yield VideoSourceSpec(name="my-rtsp", schemes=("rtsp",), factory=open_synthetic)
+
+    pm.register(Clash())
+    with pytest.raises(faceclips.PluginConflictError, match="'rtsp' is claimed by both"):
+        open_source("rtsp://cam/stream")
