@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .alerts import AlertEvent
-from .recording import ClipUploader, FrameRing, TimedFrame, encode_h264, even_size
+from .recording import ClipUploader, TimedFrame, encode_h264, even_size
 from .sidecar import new_sidecar
 
 __all__ = ["AlertRecorder", "Recording"]
@@ -63,8 +63,8 @@ class AlertRecorder:
         self.embedding_family = embedding_family
         self.on_failed = on_failed
         """Called with a clip's alerts when the clip cannot be encoded, so they are still reported."""
-        self._ring = FrameRing(pre_s)
-        self._faces_ring: deque[tuple[float, list[dict[str, Any]]]] = deque()
+        self._ring: deque[tuple[TimedFrame, list[dict[str, Any]]]] = deque()
+        """The last ``pre_s`` seconds of frames with their faces."""
         self._open: Optional[Recording] = None
         self._work: "queue.Queue[Optional[Recording]]" = queue.Queue(maxsize=4)
         self._scratch = Path(tempfile.mkdtemp(prefix="faceclips-encode-", dir=spool))
@@ -72,16 +72,11 @@ class AlertRecorder:
         self._worker.start()
         self.clips_started = 0
 
-    @property
-    def recording(self) -> bool:
-        return self._open is not None
-
     def push(self, frame: TimedFrame, faces: list[dict[str, Any]], events: list[AlertEvent], embeddings: Optional[dict[int, Any]] = None) -> None:
         """Add one analysed frame and the alerts it raised."""
-        self._ring.append(frame.image, frame.timestamp)
-        self._faces_ring.append((frame.timestamp, faces))
-        while self._faces_ring and self._faces_ring[0][0] < frame.timestamp - self.pre_s:
-            self._faces_ring.popleft()
+        self._ring.append((frame, faces))
+        while self._ring[0][0].timestamp < frame.timestamp - self.pre_s:
+            self._ring.popleft()
         current = self._open
         if current is not None and frame.timestamp >= current.trigger_at + self.post_s - 1e-6:
             self._close_recording()  # this frame is past the clip's end
@@ -90,8 +85,8 @@ class AlertRecorder:
             current.frames.append(frame)
             current.faces.append(faces)
         elif events:
-            frames = self._ring.snapshot()  # the last pre_s seconds, this frame included
-            faces_before = [entry[1] for entry in self._faces_ring]
+            frames = [entry[0] for entry in self._ring]  # the last pre_s seconds, this frame included
+            faces_before = [entry[1] for entry in self._ring]
             current = self._open = Recording(frame.timestamp, self.wall_time(frames[0].timestamp), frames, faces_before, trigger_index=len(frames) - 1)
             self.clips_started += 1
         if current is not None:
