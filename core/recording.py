@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence, Union
 
 from .errors import ConfigError, FaceclipsError, MissingExtraError
 from .retry import RetryPolicy
@@ -95,36 +96,56 @@ def _require_av() -> Any:
     return av
 
 
-def encode_h264(frames: Sequence[TimedFrame], path: Union[str, "os.PathLike[str]"], *, crf: int = 23, preset: str = "veryfast") -> EncodedClip:
-    """Encode frames at their capture times into ``path`` (written beside it, then renamed)."""
-    if not frames:
-        raise FaceclipsError("a clip needs at least one frame")
+def encode_h264(
+    frames: Iterable[TimedFrame], path: Union[str, "os.PathLike[str]"], *, crf: int = 23, preset: str = "veryfast",
+    rate: Optional[float] = None,
+) -> EncodedClip:
+    """Encode frames at their capture times into ``path`` (written beside it, then renamed).
+
+    The container's nominal rate is ``rate``, else measured from the first and last timestamps
+    (which needs the frames as a sequence). With ``rate`` given, ``frames`` may be any iterable
+    and is encoded as it comes, never held in memory (annotating long clips).
+    """
     av = _require_av()
     import numpy as np
 
-    first = np.asarray(frames[0].image)
-    height, width = first.shape[:2]
+    if rate is None:
+        frames = frames if isinstance(frames, Sequence) else list(frames)
+        if not frames:
+            raise FaceclipsError("a clip needs at least one frame")
+        start, end = frames[0].timestamp, frames[-1].timestamp
+        nominal = Fraction((len(frames) - 1) / (end - start)).limit_denominator(1001) if len(frames) > 1 and end > start else Fraction(30)
+    else:
+        if rate <= 0:
+            raise ConfigError("a clip's rate must be positive")
+        nominal = Fraction(rate).limit_denominator(1001)
+    stream_of = iter(frames)
+    head = next(stream_of, None)
+    if head is None:
+        raise FaceclipsError("a clip needs at least one frame")
+    height, width = np.asarray(head.image).shape[:2]
     if width % 2 or height % 2:
         raise ConfigError(f"H.264 (yuv420p) needs even frame sizes, not {width}x{height}")
-    start, end = frames[0].timestamp, frames[-1].timestamp
-    rate = Fraction((len(frames) - 1) / (end - start)).limit_denominator(1001) if len(frames) > 1 and end > start else Fraction(30)
+    start = head.timestamp
     target = Path(os.fspath(path))
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+    count = 0
     try:
         with av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart"}) as container:
-            stream = container.add_stream("libx264", rate=rate)
+            stream = container.add_stream("libx264", rate=nominal)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.time_base = TIME_BASE
             stream.codec_context.time_base = TIME_BASE
             stream.options = {"crf": str(crf), "preset": preset, "profile": "high"}
             last_pts = -1
-            for frame in frames:
+            for frame in itertools.chain([head], stream_of):
                 image = np.asarray(frame.image)
                 if image.shape[:2] != (height, width):
                     raise ConfigError(f"all frames of a clip must be {width}x{height}, not {image.shape[1]}x{image.shape[0]}")
                 video = av.VideoFrame.from_ndarray(np.ascontiguousarray(image[:, :, :3]), format="rgb24")
                 pts = max(round((frame.timestamp - start) / TIME_BASE), last_pts + 1)  # strictly increasing
                 video.pts, video.time_base, last_pts = pts, TIME_BASE, pts
+                count += 1
                 for packet in stream.encode(video):
                     container.mux(packet)
             for packet in stream.encode():
@@ -136,7 +157,7 @@ def encode_h264(frames: Sequence[TimedFrame], path: Union[str, "os.PathLike[str]
         except OSError:
             pass
         raise
-    return EncodedClip(target, len(frames), float(rate), float(len(frames) / rate), width, height)
+    return EncodedClip(target, count, float(nominal), float(count / nominal), width, height)
 
 
 @dataclass(frozen=True)

@@ -310,11 +310,11 @@ class FaceTracker:
                 face.identity = summary.identity if summary else None
         duration = frames[-1][0] - frames[0][0]
         fps = (len(frames) - 1) / duration if len(frames) > 1 and duration > 0 else (stream.fps or 30.0)
-        if output_video_path is not None:  # a second decoding pass: frames are not kept in memory meanwhile
+        if output_video_path is not None:  # a second decoding pass: frames are not kept in memory
             from .annotate import draw_faces
 
             annotated = (TimedFrame(even_size(draw_faces(frame.image, faces)), frame.timestamp) for frame, (_, faces) in zip(open_source(path), frames, strict=True))
-            encode_h264(list(annotated), output_video_path)
+            encode_h264(annotated, output_video_path, rate=stream.fps or fps)  # streamed: long clips are never held in memory
         return ClipAnalysis(summaries, frames, fps, width, height)
 
     def find_faces_in_file(self, path: Union[str, "os.PathLike[str]"], *, save_annotated: bool = True, output_video_path: Union[str, "os.PathLike[str]", None] = None, compute_clusters: bool = True) -> dict[int, FaceSummary]:

@@ -118,3 +118,19 @@ def test_a_clip_that_cannot_be_uploaded_waits_in_the_spool_for_the_next_run(own_
     assert saved == [{"alert": 7}]  # the context survived in the spool
     [clip] = s3_manager(own_server, bucket).list_clips().values()
     assert clip.key.startswith("lobby/") and set(clip) == {"original", "json"}
+
+
+def test_frames_can_be_streamed_into_a_clip_when_the_rate_is_known(tmp_path):
+    produced = []
+
+    def frames():
+        for frame in moving_astronaut(30, fps=12.5, start=0.0):
+            produced.append(frame.timestamp)
+            yield frame
+
+    clip = encode_h264(frames(), tmp_path / "streamed.mp4", rate=12.5)
+    assert (clip.frame_count, clip.fps) == (30, 12.5) and len(produced) == 30
+    info = probe(clip.path)
+    assert info["frames"] == 30 and info["fps"] == pytest.approx(12.5) and info["faststart"]
+    with pytest.raises(faceclips.ConfigError, match="rate must be positive"):
+        encode_h264(iter(moving_astronaut(2, 10.0)), tmp_path / "x.mp4", rate=0)
