@@ -71,6 +71,8 @@ class TrackerConfig:
     """Face filters in order: ``[[tracker.filters]]`` tables with ``filter = "min_size"`` and its settings."""
 
     def __post_init__(self) -> None:
+        if isinstance(self.source, bool) or not isinstance(self.source, (str, int)) or (isinstance(self.source, int) and self.source < 0):
+            raise ConfigError("tracker source must be a video file, a stream URL or a camera index (0, 1, …)")
         if self.fps < 0 or self.lost_s < 0:
             raise ConfigError("tracker fps and lost_s cannot be negative")
         if self.credence_count < 1 or self.reid_interval < 1:

@@ -96,6 +96,8 @@ class FaceTracker:
         self._stopping = threading.Event()
         self._filters = self._build_filters()  # configuration errors before any I/O
         self.plugins.get_tracker(self.settings.tracker.tracker)
+        for table in self.settings.alerts.notifiers:
+            self.plugins.get_notifier(table["notifier"])
 
     # -- components -------------------------------------------------------------
 

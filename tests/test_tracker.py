@@ -194,6 +194,10 @@ def test_configuration_errors_come_before_any_io(tmp_path):
         FaceTracker(replace(settings, tracker=replace(settings.tracker, filters=({"filter": "zone", "polygon": [[0, 0]]},))))
     with pytest.raises(faceclips.UnknownComponentError, match="bytetrack"):
         FaceTracker(replace(settings, tracker=replace(settings.tracker, tracker="sort")))
+    with pytest.raises(faceclips.UnknownComponentError, match="unknown notifier 'pager'"):
+        FaceTracker(replace(settings, alerts=replace(settings.alerts, notifiers=({"notifier": "pager"},))))
+    with pytest.raises(faceclips.ConfigError, match="camera index"):
+        replace(settings.tracker, source=[0, 1])
     assert not (tmp_path / "clips").exists() and not (tmp_path / "ids.duckdb").exists()
 
 
