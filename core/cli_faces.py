@@ -83,6 +83,8 @@ def track(ctx: click.Context, source: Optional[str], mode: Optional[str], pre_s:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         tracker.close()
+    if not console.is_terminal:
+        console.print()  # end the last status line
     console.print(f"done: {stats.frames} frames, {stats.alerts} alert(s), {stats.clips_saved} clip(s) saved", highlight=False)
 
 

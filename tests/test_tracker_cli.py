@@ -68,3 +68,29 @@ def test_track_then_annotate(workspace, capsys):
     assert run(capsys, "clips", "list")[1].split("\t")[1] == "annotated,json,original"
     code, _, err = run(capsys, "annotate", key + "_annotated")
     assert code == 1 and "annotate the original clip" in err
+
+
+def test_sigterm_mid_clip_finishes_and_uploads_it(workspace, capsys):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    video = write_video(workspace / "long.mp4", count=300, present=list(range(5, 300)))
+    env = {**os.environ, "FACECLIPS_ALERTS_SPOOL": str(workspace / "spool"), "FACECLIPS_RECOGNIZER_DB_PATH": str(workspace / "ids.duckdb")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "faceclips.cli", "track", str(video), "--alert", "unknowns", "--pre", "1", "--post", "60", "--camera-id", "door"],
+        cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (workspace / "spool" / "door").exists() and time.monotonic() < deadline:  # running: models loaded, source open
+        time.sleep(0.2)
+    time.sleep(4)  # past the first alert, well inside its 60 s clip
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    done = [line for line in err.splitlines() if line.startswith("done:")]
+    assert done and "1 clip(s) saved" in done[0] and int(done[0].split()[1]) < 300  # stopped early, clip landed
+    code, listing, _ = run(capsys, "clips", "list")
+    assert code == 0 and len(listing.strip().splitlines()) == 1
