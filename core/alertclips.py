@@ -166,8 +166,8 @@ def _uniform(frames: list[TimedFrame]) -> list[TimedFrame]:
     height, width = first.shape[:2]
     uniform = []
     for frame in frames:
-        image = frame.image
+        image = even_size(frame.image)
         if image.shape[:2] != (height, width):
-            image = even_size(image) if even_size(image).shape[:2] == (height, width) else cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
         uniform.append(TimedFrame(image, frame.timestamp))
     return uniform

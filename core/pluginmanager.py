@@ -34,6 +34,7 @@ from .types import (
     InferenceEngineSpec,
     NotifierSpec,
     RetentionPolicySpec,
+    SchemedSpec,
     StorageBackendSpec,
     TrackerSpec,
     VideoSourceSpec,
@@ -59,6 +60,7 @@ CORE_PLUGIN = "faceclips.core"
 KEEP_PLUGIN = "faceclips.keep"
 
 SpecT = TypeVar("SpecT", bound=ComponentSpec)
+SchemedT = TypeVar("SchemedT", bound=SchemedSpec)
 
 
 @dataclass(frozen=True)
@@ -235,10 +237,7 @@ class PluginManager(pluggy.PluginManager):
 
     def video_source_for_scheme(self, scheme: str) -> VideoSourceSpec:
         """The video source serving ``scheme``; the error lists the schemes that are served."""
-        by_scheme = {s: spec for spec in self.video_sources().values() for s in spec.schemes}
-        if scheme.lower() not in by_scheme:
-            raise UnknownComponentError("video source scheme", scheme, [f"{s}://" for s in by_scheme])
-        return by_scheme[scheme.lower()]
+        return _for_scheme(self.video_sources(), scheme, "video source scheme")
 
     def get_tracker(self, name: str) -> TrackerSpec:
         """The tracker registered under ``name``."""
@@ -262,11 +261,7 @@ class PluginManager(pluggy.PluginManager):
 
     def storage_backend_for_scheme(self, scheme: str) -> StorageBackendSpec:
         """The backend serving URL ``scheme``; the error lists the schemes that are served."""
-        scheme = scheme.lower()
-        by_scheme = {s: spec for spec in self.storage_backends().values() for s in spec.schemes}
-        if scheme not in by_scheme:
-            raise UnknownComponentError("storage URL scheme", scheme, [f"{s}://" for s in by_scheme])
-        return by_scheme[scheme]
+        return _for_scheme(self.storage_backends(), scheme, "storage URL scheme")
 
     def get_inference_engine(self, name: str) -> InferenceEngineSpec:
         """The inference engine registered under ``name``."""
@@ -275,6 +270,15 @@ class PluginManager(pluggy.PluginManager):
     def get_notifier(self, name: str) -> NotifierSpec:
         """The notifier registered under ``name``."""
         return _lookup(self.notifiers(), name, "notifier")
+
+
+def _for_scheme(registry: dict[str, SchemedT], scheme: str, kind: str) -> SchemedT:
+    """The component of ``registry`` serving URL ``scheme`` (any case)."""
+    scheme = scheme.lower()
+    by_scheme = {s: spec for spec in registry.values() for s in spec.schemes}
+    if scheme not in by_scheme:
+        raise UnknownComponentError(kind, scheme, [f"{s}://" for s in by_scheme])
+    return by_scheme[scheme]
 
 
 def _lookup(registry: dict[str, SpecT], name: str, kind: str) -> SpecT:

@@ -98,18 +98,23 @@ class ComponentSpec:
 
 
 @dataclass(frozen=True)
-class StorageBackendSpec(ComponentSpec):
-    """A storage backend. ``factory(config: StorageConfig) -> StorageBackend``."""
+class SchemedSpec(ComponentSpec):
+    """A component chosen by URL scheme as well as by name."""
 
     schemes: tuple[str, ...] = ()
-    """URL schemes this backend serves, e.g. ``("file",)``; lower case, without ``://``."""
-
-    kind = "storage backend"
+    """URL schemes it serves, e.g. ``("file",)``; lower case, without ``://``."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         schemes = (self.schemes,) if isinstance(self.schemes, str) else tuple(self.schemes)
         object.__setattr__(self, "schemes", tuple(s.lower() for s in schemes))
+
+
+@dataclass(frozen=True)
+class StorageBackendSpec(SchemedSpec):
+    """A storage backend. ``factory(config: StorageConfig) -> StorageBackend``."""
+
+    kind = "storage backend"
 
 
 @dataclass(frozen=True)
@@ -174,19 +179,12 @@ class TrackerSpec(ComponentSpec):
 
 
 @dataclass(frozen=True)
-class VideoSourceSpec(ComponentSpec):
-    """A kind of video source, chosen by URL scheme. ``factory(url, fps=..., reconnect=...,
-    reconnect_max_s=...)`` returns a :class:`~faceclips.video.VideoSource`."""
-
-    schemes: tuple[str, ...] = ()
-    """URL schemes it opens, e.g. ``("rtsp", "rtsps")``; ``file`` serves plain paths, ``camera`` camera indexes."""
+class VideoSourceSpec(SchemedSpec):
+    """A kind of video source, chosen by URL scheme (``file`` serves plain paths, ``camera``
+    camera indexes). ``factory(url, fps=..., reconnect=..., reconnect_max_s=...)`` returns a
+    :class:`~faceclips.video.VideoSource`."""
 
     kind = "video source"
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        schemes = (self.schemes,) if isinstance(self.schemes, str) else tuple(self.schemes)
-        object.__setattr__(self, "schemes", tuple(s.lower() for s in schemes))
 
 
 @dataclass(frozen=True)
