@@ -20,9 +20,10 @@ from typing import Any, Mapping, Optional, Union
 
 from .alerts import AlertMode, MessageTemplate
 from .config import ENV_CONFIG_FILE, StorageConfig, load_config, read_config_file
-from .errors import ConfigError
+from .errors import ConfigError, InvalidNameError
 from .identities import DEFAULT_THRESHOLD
 from .inference import InferenceConfig
+from .names import validate_segment
 from .retention import RetentionConfig
 
 __all__ = ["Settings", "RecognizerConfig", "TrackerConfig", "AlertsConfig", "load_settings"]
@@ -73,6 +74,10 @@ class TrackerConfig:
     def __post_init__(self) -> None:
         if isinstance(self.source, bool) or not isinstance(self.source, (str, int)) or (isinstance(self.source, int) and self.source < 0):
             raise ConfigError("tracker source must be a video file, a stream URL or a camera index (0, 1, …)")
+        try:
+            validate_segment(self.camera_id, "tracker camera_id")  # it starts every clip key: refused before a clip is recorded
+        except InvalidNameError as exc:
+            raise ConfigError(str(exc)) from None
         if self.fps < 0 or self.lost_s < 0:
             raise ConfigError("tracker fps and lost_s cannot be negative")
         if self.credence_count < 1 or self.reid_interval < 1:

@@ -82,6 +82,7 @@ notification_message = "$name at $camera_id"
         ("[recognizer]\nthreshold = 1.5\n", {}, r"threshold must be in \(0, 1\]"),
         ("", {"FACECLIPS_TRACKER_SOURCES": "x"}, "unknown environment variable FACECLIPS_TRACKER_SOURCES"),
         ("", {"FACECLIPS_RECOGNIZER_KEEP_CROPS": "maybe"}, "keep_crops = 'maybe' is not a valid bool"),
+        ("[tracker]\ncamera_id = \"door/1\"\n", {}, "tracker camera_id must be one non-empty name segment"),
     ],
 )
 def test_mistakes_are_errors_naming_the_setting(tmp_path, text, environ, error):
